@@ -1,0 +1,93 @@
+"""`securepay run | check`: the operator's entry points.
+
+Expected failures (bad config, wrong ARI credentials) end with one line naming
+the problem and a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from securepay import __version__, config, daemon, logs
+from securepay.ari import AriAuthError, AriClient, AriError
+
+EXIT_CONFIG = 2
+EXIT_ARI = 3
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = config.load(args.config)
+    except config.ConfigError as exc:
+        print(f"securepay: bad config: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    return int(args.handler(settings) or 0)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="securepay", description="Secure phone payments for Asterisk.")
+    parser.add_argument("--version", action="version", version=f"securepay {__version__}")
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+    default_config = os.environ.get("SECUREPAY_CONFIG")
+    for name, handler, text in (
+        ("run", _run, "run the daemon"),
+        ("check", _check, "validate the config and reach Asterisk"),
+    ):
+        cmd = sub.add_parser(name, help=text, description=text)
+        cmd.add_argument(
+            "--config",
+            type=Path,
+            default=Path(default_config) if default_config else None,
+            help="TOML config file (default: $SECUREPAY_CONFIG, else embedded defaults)",
+        )
+        cmd.set_defaults(handler=handler)
+    return parser
+
+
+def _run(settings: config.Settings) -> int:
+    logs.configure(settings.log.level, settings.log.format)
+    try:
+        asyncio.run(daemon.run(settings))
+    except AriAuthError:
+        print(
+            f"securepay: ARI rejected user {settings.ari.username!r} at {settings.ari.url}: "
+            "check [ari] username and password against ari.conf",
+            file=sys.stderr,
+        )
+        return EXIT_ARI
+    return 0
+
+
+def _check(settings: config.Settings) -> int:
+    try:
+        version = asyncio.run(_ari_version(settings))
+    except AriAuthError:
+        print(f"FAIL ari: user {settings.ari.username!r} rejected at {settings.ari.url}: check the password")
+        return EXIT_ARI
+    except AriError as exc:
+        print(
+            f"FAIL ari: {settings.ari.url} unreachable ({exc.message}): "
+            "is Asterisk up with http.conf enabled?"
+        )
+        return EXIT_ARI
+    print("OK   config")
+    print(f"OK   ari: Asterisk {version} at {settings.ari.url}")
+    return 0
+
+
+async def _ari_version(settings: config.Settings) -> str:
+    client = AriClient(daemon.ari_settings(settings))
+    try:
+        info = await client.rest.asterisk_info()
+        return str(info.get("system", {}).get("version", "?"))
+    finally:
+        await client.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

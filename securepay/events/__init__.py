@@ -1,0 +1,1 @@
+"""Payment events and the bus that carries them to panels and integrations."""

@@ -1,0 +1,92 @@
+"""The event bus: Redis pub/sub when configured, an in-process bus otherwise.
+
+Both deliver JSON objects per channel in publish order. With Redis, any daemon can
+serve any agent's panel; the in-process bus serves a single daemon.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections import defaultdict
+from collections.abc import AsyncIterator, Sequence
+from typing import Any, Protocol
+
+import redis.asyncio as aioredis
+
+Message = dict[str, Any]
+
+
+class EventBus(Protocol):
+    async def publish(self, channel: str, message: Message) -> None: ...
+
+    def subscribe(
+        self, channels: Sequence[str]
+    ) -> contextlib.AbstractAsyncContextManager[AsyncIterator[Message]]:
+        """Messages published on any of `channels` after the subscription is live."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class InProcessBus:
+    def __init__(self) -> None:
+        self._queues: dict[str, set[asyncio.Queue[Message]]] = defaultdict(set)
+
+    async def publish(self, channel: str, message: Message) -> None:
+        for queue in list(self._queues.get(channel, ())):
+            queue.put_nowait(message)
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, channels: Sequence[str]) -> AsyncIterator[AsyncIterator[Message]]:
+        queue: asyncio.Queue[Message] = asyncio.Queue()
+        for channel in channels:
+            self._queues[channel].add(queue)
+        try:
+            yield _drain(queue)
+        finally:
+            for channel in channels:
+                self._queues[channel].discard(queue)
+
+    async def close(self) -> None:
+        self._queues.clear()
+
+
+async def _drain(queue: asyncio.Queue[Message]) -> AsyncIterator[Message]:
+    while True:
+        yield await queue.get()
+
+
+class RedisBus:
+    def __init__(self, url: str) -> None:
+        self._redis = aioredis.Redis.from_url(url, decode_responses=True)
+
+    async def publish(self, channel: str, message: Message) -> None:
+        await self._redis.publish(channel, json.dumps(message, separators=(",", ":")))
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, channels: Sequence[str]) -> AsyncIterator[AsyncIterator[Message]]:
+        pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+        await pubsub.subscribe(*channels)
+        try:
+            yield _redis_messages(pubsub)
+        finally:
+            await pubsub.unsubscribe()
+            await pubsub.aclose()
+
+    async def ping(self) -> bool:
+        return bool(await self._redis.ping())
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+
+async def _redis_messages(pubsub: aioredis.client.PubSub) -> AsyncIterator[Message]:
+    async for raw in pubsub.listen():
+        if raw.get("type") == "message":
+            yield json.loads(raw["data"])
+
+
+def make_bus(redis_url: str) -> EventBus:
+    return RedisBus(redis_url) if redis_url else InProcessBus()

@@ -1,0 +1,1 @@
+"""Test doubles that run for real: local servers standing in for outside services."""

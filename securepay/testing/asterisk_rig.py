@@ -1,0 +1,273 @@
+"""A private Asterisk instance for tests and `make demo`.
+
+Each instance has its own config, run, spool, log and data directories and its own
+loopback ports, so it never touches an Asterisk already running on the machine. Its
+config is rendered from the operator files in `asterisk-config/`, with only ports,
+the ARI password and a test dialplan changed, so the tests prove what we ship.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from base64 import b64encode
+from dataclasses import dataclass
+from pathlib import Path
+
+from securepay.testing.asterisk_root import AsteriskInstall, mount_proc
+
+REPO = Path(__file__).resolve().parents[2]
+CONFIG_DIR = REPO / "asterisk-config"
+SOUNDS_DIR = REPO / "sounds"
+APP = "securepay"
+ARI_USER = "securepay"
+
+TEST_DIALPLAN = """
+[securepay-test]
+; Local-channel drivers: ;1 is the test's "phone", ;2 runs the dialplan below.
+exten => caller,1,Stasis(securepay,caller)
+ same => n,Hangup()
+exten => agent,1,Stasis(securepay,agent)
+ same => n,Hangup()
+exten => _inbound-.,1,Set(CHANNEL(language)=${IF($["${LANG}" = ""]?en:${LANG})})
+ same => n,Stasis(securepay,inbound,${EXTEN:8})
+ same => n,Hangup()
+exten => echo,1,Answer()
+ same => n,Wait(3600)
+"""
+
+
+class RigError(RuntimeError):
+    """Raised when the instance cannot be started; carries the log tail."""
+
+
+@dataclass(frozen=True)
+class AriEndpoint:
+    url: str
+    username: str
+    password: str
+    app: str = APP
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def set_option(text: str, section: str, key: str, value: str) -> str:
+    """Replace `key = ...` inside `[section]` of an Asterisk .conf text."""
+    pattern = re.compile(
+        rf"(^\[{re.escape(section)}\][^\[]*?^\s*{re.escape(key)}\s*=>?\s*)([^;\n]*?)(\s*(;.*)?)$",
+        re.MULTILINE | re.DOTALL,
+    )
+    new, count = pattern.subn(lambda m: m.group(1) + value + m.group(3), text, count=1)
+    if count != 1:
+        raise RigError(f"asterisk-config has no {key} in [{section}]")
+    return new
+
+
+class AsteriskInstance:
+    def __init__(self, install: AsteriskInstall, name: str | None = None) -> None:
+        self.install = install
+        self.name = name or f"{os.getpid()}-{secrets.token_hex(3)}"
+        base = "/srv/securepay-rig" if install.root else "/tmp/securepay-rig"
+        self.inner_dir = f"{base}/{self.name}"
+        self.dir = install.host_path(self.inner_dir)
+        self.ari_port = free_port()
+        self.sip_port = free_port()
+        self.password = secrets.token_urlsafe(16)
+        self._process: subprocess.Popen[bytes] | None = None
+        self._pid: int | None = None
+
+    def state(self) -> dict[str, object]:
+        """What `from_state` needs to find and stop a running instance later."""
+        pid = self._process.pid if self._process else None
+        return {
+            "name": self.name,
+            "pid": pid,
+            "ari_port": self.ari_port,
+            "sip_port": self.sip_port,
+            "password": self.password,
+        }
+
+    @classmethod
+    def from_state(cls, install: AsteriskInstall, state: dict[str, object]) -> AsteriskInstance:
+        instance = cls(install, str(state["name"]))
+        instance.ari_port = int(str(state["ari_port"]))
+        instance.sip_port = int(str(state["sip_port"]))
+        instance.password = str(state["password"])
+        instance._pid = int(str(state["pid"])) if state.get("pid") else None
+        return instance
+
+    @property
+    def ari(self) -> AriEndpoint:
+        return AriEndpoint(f"http://127.0.0.1:{self.ari_port}", ARI_USER, self.password)
+
+    @property
+    def log_path(self) -> Path:
+        return self.dir / "log" / "messages.log"
+
+    def start(self, timeout_s: float = 30.0) -> None:
+        self._render()
+        if self.install.root is not None:
+            mount_proc(self.install.root)
+        console = open(self.dir / "log" / "console.log", "wb")  # noqa: SIM115 - lives as long as the process
+        self._process = subprocess.Popen(
+            self.install.command("-C", f"{self.inner_dir}/etc/asterisk.conf", "-f", "-n"),
+            stdin=subprocess.DEVNULL,
+            stdout=console,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        console.close()
+        self.wait_ready(timeout_s)
+
+    def wait_ready(self, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self._process is not None and self._process.poll() is not None:
+                raise RigError(f"Asterisk exited with {self._process.returncode}:\n{self.log_tail()}")
+            if self.ari_answers():
+                return
+            time.sleep(0.1)
+        raise RigError(f"ARI did not answer within {timeout_s:.0f} s:\n{self.log_tail()}")
+
+    def ari_answers(self) -> bool:
+        request = urllib.request.Request(f"{self.ari.url}/ari/asterisk/info")
+        token = b64encode(f"{ARI_USER}:{self.password}".encode()).decode()
+        request.add_header("Authorization", f"Basic {token}")
+        try:
+            with urllib.request.urlopen(request, timeout=1) as resp:
+                return resp.status == 200
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def stop(self) -> None:
+        """Stop Asterisk by its pid: TERM, then KILL if it lingers."""
+        process, self._process = self._process, None
+        if process is None:
+            if self._pid is not None:
+                _kill_group(self._pid)
+            return
+        if process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def log_tail(self, lines: int = 60) -> str:
+        parts = []
+        for path in (self.dir / "log" / "console.log", self.log_path):
+            if path.exists():
+                parts.append(
+                    f"--- {path.name}\n" + "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+                )
+        return "\n".join(parts) or "(no Asterisk log)"
+
+    def _render(self) -> None:
+        for sub in ("etc", "lib", "spool", "run", "log", "data"):
+            (self.dir / sub).mkdir(parents=True, exist_ok=True)
+        etc = self.dir / "etc"
+        (etc / "asterisk.conf").write_text(self._asterisk_conf())
+        for name in ("logger.conf", "modules.conf", "musiconhold.conf"):
+            shutil.copy(CONFIG_DIR / name, etc / name)
+        http = set_option((CONFIG_DIR / "http.conf").read_text(), "general", "bindport", str(self.ari_port))
+        (etc / "http.conf").write_text(http)
+        ari = set_option((CONFIG_DIR / "ari.conf").read_text(), ARI_USER, "password", self.password)
+        (etc / "ari.conf").write_text(ari)
+        pjsip = set_option(
+            (CONFIG_DIR / "pjsip.conf").read_text(), "transport-udp", "bind", f"127.0.0.1:{self.sip_port}"
+        )
+        (etc / "pjsip.conf").write_text(pjsip)
+        (etc / "extensions.conf").write_text((CONFIG_DIR / "extensions.conf").read_text() + TEST_DIALPLAN)
+        (etc / "manager.conf").write_text("[general]\nenabled = no\n")
+        (etc / "rtp.conf").write_text("[general]\nrtpstart = 20000\nrtpend = 30000\n")
+        stock_indications = self.install.host_path("/etc/asterisk/indications.conf")
+        if stock_indications.exists():
+            shutil.copy(stock_indications, etc / "indications.conf")
+        self._link_data_dir()
+
+    def _asterisk_conf(self) -> str:
+        inner = self.inner_dir
+        return (
+            "[directories]\n"
+            f"astetcdir => {inner}/etc\n"
+            f"astmoddir => {self._module_dir()}\n"
+            f"astvarlibdir => {inner}/lib\n"
+            f"astdbdir => {inner}/lib\n"
+            f"astkeydir => {inner}/lib\n"
+            f"astdatadir => {inner}/data\n"
+            f"astagidir => {inner}/data/agi-bin\n"
+            f"astspooldir => {inner}/spool\n"
+            f"astrundir => {inner}/run\n"
+            f"astlogdir => {inner}/log\n"
+            "astsbindir => /usr/sbin\n"
+            "\n[options]\nverbose = 0\ndebug = 0\ndocumentation_language = en_US\n"
+        )
+
+    def _module_dir(self) -> str:
+        stock = self.install.host_path("/etc/asterisk/asterisk.conf").read_text()
+        match = re.search(r"^\s*astmoddir\s*=>\s*(\S+)", stock, re.MULTILINE)
+        return match.group(1) if match else "/usr/lib/asterisk/modules"
+
+    def _link_data_dir(self) -> None:
+        """Stock data (moh, core sounds) by symlink, plus this repo's prompts by copy.
+
+        Symlinks are resolved by Asterisk, so their targets are paths as it sees them;
+        the prompts are copied because a chroot cannot see the clone.
+        """
+        data = self.dir / "data"
+        stock = self.install.data_dir
+        for entry in self.install.host_path(stock).iterdir():
+            if entry.name != "sounds":
+                _symlink(data / entry.name, f"{stock}/{entry.name}")
+        for lang_dir in sorted(p for p in SOUNDS_DIR.iterdir() if (p / "securepay").is_dir()):
+            target = data / "sounds" / lang_dir.name
+            target.mkdir(parents=True, exist_ok=True)
+            core = self._resolve(f"{stock}/sounds/{lang_dir.name}")
+            for entry in self.install.host_path(core).iterdir():
+                _symlink(target / entry.name, f"{core}/{entry.name}")
+            if (target / "securepay").is_symlink():
+                (target / "securepay").unlink()
+            shutil.copytree(lang_dir / "securepay", target / "securepay", dirs_exist_ok=True)
+
+    def _resolve(self, inner: str) -> str:
+        """Follow symlinks as Asterisk would see them (Debian links sounds via alternatives)."""
+        argv = ["readlink", "-f", inner]
+        if self.install.root is not None:
+            argv = ["chroot", str(self.install.root), *argv]
+        return subprocess.run(argv, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def _kill_group(pid: int) -> None:
+    """Stop a process group started by an earlier `asterisk-up`, waiting up to 10 s."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGTERM)
+        for _ in range(100):
+            os.killpg(pid, 0)
+            time.sleep(0.1)
+        os.killpg(pid, signal.SIGKILL)
+
+
+def _symlink(link: Path, target: str) -> None:
+    if not link.is_symlink() and not link.exists():
+        link.symlink_to(target)
