@@ -53,6 +53,9 @@ def _run(settings: config.Settings) -> int:
     logs.configure(settings.log.level, settings.log.format)
     try:
         asyncio.run(daemon.run(settings))
+    except config.ConfigError as exc:
+        print(f"securepay: bad config: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
     except AriAuthError:
         print(
             f"securepay: ARI rejected user {settings.ari.username!r} at {settings.ari.url}: "

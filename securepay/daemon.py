@@ -12,9 +12,18 @@ import logging
 import signal
 from collections.abc import Callable
 
+from aiohttp import web
+
 from securepay.ari import AriClient, AriSettings
 from securepay.ari.client import ConnectionState
+from securepay.calls.intake import CallIntake
+from securepay.calls.registry import CallRegistry
 from securepay.config import Settings
+from securepay.events.bus import EventBus, make_bus
+from securepay.gateway.base import Gateway
+from securepay.gateway.factory import open_gateway
+from securepay.payments.service import PaymentService
+from securepay.web.app import build_app, start_site
 
 log = logging.getLogger("securepay")
 
@@ -29,6 +38,38 @@ def ari_settings(settings: Settings) -> AriSettings:
     )
 
 
+class Daemon:
+    """Everything wired together; `start()` returns once the HTTP API listens."""
+
+    def __init__(self, settings: Settings, gateway: Gateway, bus: EventBus) -> None:
+        self.settings = settings
+        self.ari = AriClient(ari_settings(settings))
+        self.calls = CallRegistry()
+        self.payments = PaymentService(settings, self.calls, self.ari.rest, gateway, bus)
+        self.intake = CallIntake(self.ari, self.calls, settings, self.payments)
+        self.payments.to_fallback = self.intake.caller_to_fallback
+        self.payments.end_call = self.intake.end_call
+        self.http_port = 0
+        self._web: web.AppRunner | None = None
+        self.ari_task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        app = build_app(self.settings, self.payments, self.calls)
+        self._web, self.http_port = await start_site(app, self.settings.http.listen, self.settings.http.port)
+        self.ari_task = asyncio.create_task(self.ari.run(), name="ari")
+        log.info("HTTP API on http://%s:%d", self.settings.http.listen, self.http_port)
+
+    async def stop(self) -> None:
+        await self.payments.shutdown()
+        if self._web is not None:
+            await self._web.cleanup()
+        await self.ari.close()
+        if self.ari_task is not None:
+            self.ari_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self.ari_task
+
+
 async def run(settings: Settings, on_connected: Callable[[], None] | None = None) -> None:
     """Run until SIGTERM/SIGINT or cancellation; raises AriAuthError on wrong credentials."""
     from securepay import __version__
@@ -37,20 +78,21 @@ async def run(settings: Settings, on_connected: Callable[[], None] | None = None
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    ari = AriClient(ari_settings(settings))
-    if on_connected is not None:
-        ari.on_state(lambda state: on_connected() if state == ConnectionState.CONNECTED else None)
     log.info("securepay %s starting; ARI %s app %s", __version__, settings.ari.url, settings.ari.app)
-    ari_task = asyncio.create_task(ari.run(), name="ari")
-    stop_task = asyncio.create_task(stop.wait(), name="stop")
-    try:
-        await asyncio.wait({ari_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
-        if ari_task.done():
-            ari_task.result()
-    finally:
-        log.info("securepay stopping")
-        stop_task.cancel()
-        await ari.close()
-        ari_task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await ari_task
+    bus = make_bus(settings.redis.url)
+    async with open_gateway(settings.gateway) as gateway:
+        daemon = Daemon(settings, gateway, bus)
+        if on_connected is not None:
+            daemon.ari.on_state(lambda state: on_connected() if state == ConnectionState.CONNECTED else None)
+        await daemon.start()
+        assert daemon.ari_task is not None
+        stop_task = asyncio.create_task(stop.wait(), name="stop")
+        try:
+            await asyncio.wait({daemon.ari_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
+            if daemon.ari_task.done():
+                daemon.ari_task.result()
+        finally:
+            log.info("securepay stopping")
+            stop_task.cancel()
+            await daemon.stop()
+            await bus.close()

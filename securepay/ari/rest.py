@@ -114,6 +114,12 @@ class AriRest:
             params.append(("playbackId", playback_id))
         return Playback.from_json(await self.request("POST", f"/channels/{channel_id}/play", params))
 
+    async def ring(self, channel_id: str) -> None:
+        await self.request("POST", f"/channels/{channel_id}/ring")
+
+    async def stop_ring(self, channel_id: str) -> None:
+        await self.request("DELETE", f"/channels/{channel_id}/ring")
+
     async def stop_playback(self, playback_id: str) -> None:
         await self.request("DELETE", f"/playbacks/{playback_id}")
 

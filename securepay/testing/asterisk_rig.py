@@ -38,11 +38,15 @@ exten => caller,1,Stasis(securepay,caller)
  same => n,Hangup()
 exten => agent,1,Stasis(securepay,agent)
  same => n,Hangup()
-exten => _inbound-.,1,Set(CHANNEL(language)=${IF($["${LANG}" = ""]?en:${LANG})})
- same => n,Stasis(securepay,inbound,${EXTEN:8})
+; A caller for agent <id>: the driver originates Local/call-<id>@securepay-test into
+; its own app (the caller's phone); ;2 enters securepay like a real inbound call.
+exten => _call-.,1,Set(CHANNEL(language)=${IF($["${CALLER_LANGUAGE}" = ""]?en:${CALLER_LANGUAGE})})
+ same => n,Set(SECUREPAY_CRM_RECORD=${CRM_RECORD})
+ same => n,Stasis(securepay,inbound,${EXTEN:5})
  same => n,Hangup()
-exten => echo,1,Answer()
- same => n,Wait(3600)
+; The agent's phone: securepay dials it; the driver answers it in its own app.
+exten => agentphone,1,Stasis(securepay-driver,agentphone)
+ same => n,Hangup()
 """
 
 

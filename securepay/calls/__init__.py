@@ -1,0 +1,1 @@
+"""Live calls: which caller talks to which agent, through which bridge."""

@@ -1,0 +1,212 @@
+"""ARI-native call intake: `Stasis(securepay,inbound,<agent>)` -> caller and agent bridged.
+
+The daemon answers the caller, rings them while it dials the agent's endpoint into
+the app, and bridges both in a mixing bridge it owns. Hang-ups end the call like a
+normal call, unless a payment is running: then the payment decides (the caller still
+finishes when the agent leaves). Anything that goes wrong sends the caller to the
+fallback context rather than leaving them in silence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Protocol
+
+from securepay.ari import AriClient, AriError, AriNotFound
+from securepay.ari.models import (
+    ChannelDestroyed,
+    ChannelDtmfReceived,
+    PlaybackFinished,
+    StasisEnd,
+    StasisStart,
+)
+from securepay.ari.rest import AppState
+from securepay.calls.registry import Call, CallRegistry, Role, new_call_id
+from securepay.config import Settings
+
+log = logging.getLogger("securepay.calls")
+
+CRM_RECORD_VARIABLE = "SECUREPAY_CRM_RECORD"
+AGENT_RING_TIMEOUT_S = 30
+DTMF_KEYS = frozenset("0123456789*#")
+
+
+class PaymentHooks(Protocol):
+    """What the intake tells the payment service about a call with a payment running."""
+
+    def caller_hung_up(self, call: Call) -> None: ...
+
+    def agent_hung_up(self, call: Call) -> None: ...
+
+    def digit(self, call: Call, digit: str) -> None: ...
+
+    def playback_finished(self, playback_id: str) -> None: ...
+
+
+def bridge_name(call: Call) -> str:
+    return f"securepay/call/{call.id}/{call.agent_id}"
+
+
+class CallIntake:
+    def __init__(
+        self, ari: AriClient, registry: CallRegistry, settings: Settings, payments: PaymentHooks
+    ) -> None:
+        self._ari = ari
+        self._rest = ari.rest
+        self._registry = registry
+        self._settings = settings
+        self._payments = payments
+        ari.on(StasisStart, self._stasis_start)
+        ari.on(StasisEnd, self._stasis_end)
+        ari.on(ChannelDestroyed, self._channel_destroyed)
+        ari.on(ChannelDtmfReceived, self._dtmf)
+        ari.on(PlaybackFinished, lambda event: payments.playback_finished(event.playback.id))
+        ari.on_resync(self._resync)
+
+    async def _stasis_start(self, event: StasisStart) -> None:
+        kind = event.args[0] if event.args else ""
+        if kind == "inbound":
+            await self._inbound(event)
+        elif kind == "agent":
+            await self._agent_answered(event)
+
+    async def _inbound(self, event: StasisStart) -> None:
+        caller = event.channel
+        agent_id = event.args[1] if len(event.args) > 1 else ""
+        agent = self._settings.agents.get(agent_id)
+        if agent is None:
+            log.warning("inbound call for unknown agent %r: sending it to the fallback context", agent_id)
+            await self.send_to_fallback(caller.id)
+            return
+        call = Call(
+            id=new_call_id(),
+            agent_id=agent_id,
+            caller_channel=caller.id,
+            bridge_id="",
+            language=caller.language or self._settings.payments.default_language,
+        )
+        try:
+            await self._rest.answer(caller.id)
+            call.bridge_id = await self._rest.create_bridge("mixing", name=bridge_name(call))
+            await self._rest.add_to_bridge(call.bridge_id, caller.id)
+            call.crm_record_id = await self._crm_record(caller.id)
+            self._registry.add(call)
+            await self._rest.ring(caller.id)
+            call.agent_dialing = f"{call.id}-agent"
+            await self._rest.originate(
+                agent.endpoint,
+                app=self._settings.ari.app,
+                app_args=f"agent,{call.id}",
+                channel_id=call.agent_dialing,
+                caller_id=caller.caller_number or None,
+                timeout_s=AGENT_RING_TIMEOUT_S,
+            )
+            log.info("call %s: dialling agent %s", call.id, agent_id)
+        except AriNotFound:
+            await self.end_call(call)
+        except AriError as exc:
+            log.error("call %s: could not reach agent %s (%s)", call.id, agent_id, exc.message)
+            await self.caller_to_fallback(call)
+
+    async def _agent_answered(self, event: StasisStart) -> None:
+        call = self._registry.get(event.args[1]) if len(event.args) > 1 else None
+        if call is None or call.agent_dialing != event.channel.id:
+            with contextlib.suppress(AriError):
+                await self._rest.hangup(event.channel.id)
+            return
+        call.agent_dialing = None
+        call.agent_channel = event.channel.id
+        try:
+            await self._rest.stop_ring(call.caller_channel)
+            await self._rest.add_to_bridge(call.bridge_id, event.channel.id)
+            log.info("call %s: caller and agent %s connected", call.id, call.agent_id)
+        except AriError as exc:
+            log.error("call %s: could not bridge the agent (%s)", call.id, exc.message)
+            await self.end_call(call)
+
+    async def _stasis_end(self, event: StasisEnd) -> None:
+        found = self._registry.by_channel(event.channel.id)
+        if found is None:
+            return
+        call, role = found
+        if role is Role.CALLER:
+            self._caller_gone(call)
+        else:
+            self._agent_gone(call)
+
+    def _caller_gone(self, call: Call) -> None:
+        if call.payment_id is not None:
+            self._payments.caller_hung_up(call)
+        else:
+            self._spawn_end(call)
+
+    def _agent_gone(self, call: Call) -> None:
+        call.agent_channel = None
+        if call.payment_id is not None:
+            self._payments.agent_hung_up(call)
+        else:
+            self._spawn_end(call)
+
+    def _spawn_end(self, call: Call) -> None:
+        asyncio.get_running_loop().create_task(self.end_call(call))
+
+    async def _channel_destroyed(self, event: ChannelDestroyed) -> None:
+        for call in self._registry.all():
+            if call.agent_dialing == event.channel.id:
+                call.agent_dialing = None
+                log.warning(
+                    "call %s: agent %s did not answer (cause %s)", call.id, call.agent_id, event.cause
+                )
+                await self.caller_to_fallback(call)
+
+    def _dtmf(self, event: ChannelDtmfReceived) -> None:
+        found = self._registry.by_channel(event.channel.id)
+        if found is None or event.digit not in DTMF_KEYS:
+            return
+        call, role = found
+        if role is Role.CALLER and call.payment_id is not None:
+            self._payments.digit(call, event.digit)
+
+    async def _resync(self, state: AppState) -> None:
+        """After a reconnect, treat channels Asterisk no longer has as hung up."""
+        for call in self._registry.all():
+            if call.caller_channel not in state.channel_ids:
+                self._caller_gone(call)
+            elif call.agent_channel is not None and call.agent_channel not in state.channel_ids:
+                self._agent_gone(call)
+
+    async def end_call(self, call: Call, spare: str | None = None) -> None:
+        """Hang up whatever is left of the call (but `spare`) and forget it."""
+        if self._registry.remove(call.id) is None:
+            return
+        for channel in (call.caller_channel, call.agent_channel, call.agent_dialing):
+            if channel and channel != spare:
+                with contextlib.suppress(AriError):
+                    await self._rest.hangup(channel)
+        if call.bridge_id:
+            with contextlib.suppress(AriError):
+                await self._rest.destroy_bridge(call.bridge_id)
+        log.info("call %s ended", call.id)
+
+    async def caller_to_fallback(self, call: Call) -> None:
+        """Send the caller on to the fallback context and end the rest of the call."""
+        await self.send_to_fallback(call.caller_channel)
+        await self.end_call(call, spare=call.caller_channel)
+
+    async def send_to_fallback(self, channel_id: str) -> None:
+        ivr = self._settings.ivr
+        try:
+            await self._rest.continue_in_dialplan(channel_id, ivr.fallback_context, ivr.fallback_extension)
+        except AriError as exc:
+            log.error("could not send a caller to %s (%s); hanging up", ivr.fallback_context, exc.message)
+            with contextlib.suppress(AriError):
+                await self._rest.hangup(channel_id)
+
+    async def _crm_record(self, channel_id: str) -> str | None:
+        try:
+            value = await self._rest.get_variable(channel_id, CRM_RECORD_VARIABLE)
+        except AriNotFound:
+            return None
+        return value or None

@@ -1,0 +1,71 @@
+"""The registry of live calls, indexed the ways the daemon looks them up.
+
+ARI-native calls (dialplan `Stasis(securepay,inbound,<agent>)`) and, later, calls
+moved in from `Queue()`/`Dial()` land here alike: the payment code only needs the two
+channels and the agent's bridge.
+"""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+
+class Role(enum.Enum):
+    CALLER = "caller"
+    AGENT = "agent"
+
+
+@dataclass
+class Call:
+    id: str
+    agent_id: str
+    caller_channel: str
+    bridge_id: str
+    language: str
+    agent_channel: str | None = None
+    agent_dialing: str | None = None
+    """The agent leg we originated, until it answers."""
+    crm_record_id: str | None = None
+    payment_id: str | None = None
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def connected(self) -> bool:
+        return self.agent_channel is not None
+
+
+def new_call_id() -> str:
+    return "c-" + secrets.token_hex(6)
+
+
+class CallRegistry:
+    def __init__(self) -> None:
+        self._calls: dict[str, Call] = {}
+
+    def add(self, call: Call) -> None:
+        self._calls[call.id] = call
+
+    def remove(self, call_id: str) -> Call | None:
+        return self._calls.pop(call_id, None)
+
+    def get(self, call_id: str) -> Call | None:
+        return self._calls.get(call_id)
+
+    def for_agent(self, agent_id: str) -> Call | None:
+        """The agent's most recent live call."""
+        calls = [c for c in self._calls.values() if c.agent_id == agent_id]
+        return max(calls, key=lambda c: c.started_at) if calls else None
+
+    def by_channel(self, channel_id: str) -> tuple[Call, Role] | None:
+        for call in self._calls.values():
+            if call.caller_channel == channel_id:
+                return call, Role.CALLER
+            if call.agent_channel == channel_id:
+                return call, Role.AGENT
+        return None
+
+    def all(self) -> list[Call]:
+        return list(self._calls.values())

@@ -1,0 +1,56 @@
+"""Payment events, built in one place so every event carries the same envelope.
+
+Each event has the schema version, the payment, call and agent it belongs to, a
+per-payment sequence number (so a panel can order and de-duplicate) and a
+timezone-aware timestamp. It goes out on the agent's channel and the payment's.
+Card data never reaches here: at most brand and last 4.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from securepay.events.bus import EventBus
+from securepay.payments.model import Payment
+
+log = logging.getLogger("securepay.events")
+
+SCHEMA = "securepay.event/1"
+
+
+def agent_channel(agent_id: str) -> str:
+    return f"securepay:agent:{agent_id}"
+
+
+def payment_channel(payment_id: str) -> str:
+    return f"securepay:payment:{payment_id}"
+
+
+class PaymentEvents:
+    """Publishes one payment's events in order."""
+
+    def __init__(self, bus: EventBus, payment: Payment) -> None:
+        self._bus = bus
+        self._payment = payment
+        self._seq = itertools.count(1)
+
+    async def publish(self, kind: str, **fields: Any) -> None:
+        payment = self._payment
+        event = {
+            "schema": SCHEMA,
+            "type": kind,
+            "payment_id": payment.id,
+            "call_id": payment.call_id,
+            "agent_id": payment.agent_id,
+            "seq": next(self._seq),
+            "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            **fields,
+        }
+        try:
+            for channel in (agent_channel(payment.agent_id), payment_channel(payment.id)):
+                await self._bus.publish(channel, event)
+        except Exception as exc:  # the caller's payment must not fail because a panel is unreachable
+            log.warning("could not publish %s (%s)", kind, type(exc).__name__)

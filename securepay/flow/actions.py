@@ -1,0 +1,94 @@
+"""What a payment flow asks the I/O shell to do: the outputs of ``PaymentFlow.handle``.
+
+The shell performs each action in list order. Actions that start something the flow
+waits for (``Play``, ``StartTimer``, ``Charge``) are answered with an event carrying the
+same id (``PromptFinished``, ``TimerFired``) or a ``GatewayResult``.
+"""
+
+from dataclasses import dataclass
+
+from securepay.flow.card import CardDetails
+from securepay.flow.outcome import Outcome
+from securepay.flow.steps import Step, StepStatus
+
+
+@dataclass(frozen=True)
+class Play:
+    """Play ``media`` (ARI media URIs, in order) to the caller in the payment's language,
+    then feed back ``PromptFinished(prompt_id)``."""
+
+    prompt_id: int
+    media: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StopPlayback:
+    """Stop the prompt with this id (the caller barged in or the flow moved on)."""
+
+    prompt_id: int
+
+
+@dataclass(frozen=True)
+class StartTimer:
+    """Feed back ``TimerFired(timer_id)`` after ``seconds``, unless cancelled first."""
+
+    timer_id: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class CancelTimer:
+    """The flow no longer needs this timer; a late ``TimerFired`` for it is ignored anyway."""
+
+    timer_id: int
+
+
+@dataclass(frozen=True)
+class PublishStep:
+    """Tell the agent's panel how a step stands.
+
+    ``attempt`` counts from 1 and goes up with each invalid entry of the step; ``error``
+    names what went wrong (a prompt name such as "card-invalid", or the outcome that ended
+    the flow at this step) and never carries card data.
+    """
+
+    step: Step
+    status: StepStatus
+    attempt: int
+    error: str | None
+
+
+@dataclass(frozen=True)
+class Charge:
+    """Charge the card and feed back ``GatewayResult``. The flow wipes ``card`` when that
+    result is fed back, so the shell must keep neither it nor copies beyond the charge."""
+
+    card: CardDetails
+
+
+@dataclass(frozen=True)
+class ReturnCaller:
+    """Put the caller back into the agent's bridge."""
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """The agent is gone: send the caller to the fallback context."""
+
+
+@dataclass(frozen=True)
+class Finished:
+    """The flow is over; always the last action it emits. ``brand``/``last4`` are set once
+    the caller has confirmed the card number."""
+
+    outcome: Outcome
+    reason: str | None
+    transaction_id: str | None
+    brand: str | None
+    last4: str | None
+
+
+Action = (
+    Play | StopPlayback | StartTimer | CancelTimer | PublishStep | Charge | ReturnCaller | Fallback | Finished
+)
+"""Anything ``PaymentFlow.handle`` returns."""

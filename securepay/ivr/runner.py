@@ -1,0 +1,287 @@
+"""Runs one payment flow on a live call: performs its actions over ARI, feeds events back.
+
+The caller leaves the agent's bridge for a private one before the first prompt,
+because DTMF crosses a mixing bridge: not one card digit may reach the agent's leg.
+Whatever happens (an ARI error, a bug, a lost gateway answer), the `finally` path puts
+the caller back with the agent or on to the fallback context.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from securepay.ari import AriError, AriNotFound, AriRest
+from securepay.calls.registry import Call
+from securepay.events.publisher import PaymentEvents
+from securepay.flow import (
+    Action,
+    AgentAbort,
+    AgentHungUp,
+    CallerHungUp,
+    CancelTimer,
+    Charge,
+    Digit,
+    Event,
+    Fallback,
+    Finished,
+    InternalFailure,
+    Outcome,
+    PaymentFlow,
+    Play,
+    PromptFinished,
+    PublishStep,
+    ReturnCaller,
+    Start,
+    StartTimer,
+    StopPlayback,
+    TimerFired,
+)
+from securepay.gateway.base import Gateway
+from securepay.ivr.charging import charge_card
+from securepay.logs import call_id as call_id_var
+from securepay.logs import payment_id as payment_id_var
+from securepay.payments.model import Payment
+
+log = logging.getLogger("securepay.ivr")
+
+
+class PaymentRunner:
+    def __init__(
+        self,
+        payment: Payment,
+        call: Call,
+        flow: PaymentFlow,
+        *,
+        rest: AriRest,
+        gateway: Gateway,
+        events: PaymentEvents,
+        moh_class: str,
+        to_fallback: Callable[[Call], Awaitable[None]],
+        end_call: Callable[[Call], Awaitable[None]],
+    ) -> None:
+        self.payment = payment
+        self.call = call
+        self.flow = flow
+        self._rest = rest
+        self._gateway = gateway
+        self._events = events
+        self._moh_class = moh_class
+        self._to_fallback = to_fallback
+        self._end_call = end_call
+        self._queue: asyncio.Queue[Event] = asyncio.Queue()
+        self._timers: dict[int, asyncio.TimerHandle] = {}
+        self._playbacks: dict[str, int] = {}
+        self._private_bridge: str | None = None
+        self._caller_placed = False
+        self._caller_gone = False
+        self._charge_task: asyncio.Task[None] | None = None
+
+    # Events from the call, routed here by the payment service.
+
+    def digit(self, digit: str) -> None:
+        self._queue.put_nowait(Digit(digit))
+
+    def playback_finished(self, playback_id: str) -> None:
+        prompt_id = self._playbacks.pop(playback_id, None)
+        if prompt_id is not None:
+            self._queue.put_nowait(PromptFinished(prompt_id))
+
+    def owns_playback(self, playback_id: str) -> bool:
+        return playback_id in self._playbacks
+
+    def caller_hung_up(self) -> None:
+        self._caller_gone = True
+        self._queue.put_nowait(CallerHungUp())
+
+    def agent_hung_up(self) -> None:
+        self._queue.put_nowait(AgentHungUp())
+
+    def abort(self) -> None:
+        self._queue.put_nowait(AgentAbort())
+
+    def stop_for_shutdown(self) -> None:
+        """The daemon is stopping: end now and hand the caller back (not while charging)."""
+        if self.flow.can_abort:
+            self._queue.put_nowait(InternalFailure("daemon-stopping"))
+
+    # The run.
+
+    async def run(self) -> None:
+        payment_id_var.set(self.payment.id)
+        call_id_var.set(self.call.id)
+        try:
+            await self._events.publish(
+                "payment.requested",
+                item=self.payment.request.item,
+                amount=f"{self.payment.request.amount:.2f}",
+                currency=self.payment.request.currency,
+            )
+            await self._enter_ivr()
+            await self._feed(Start())
+            while not self.flow.finished:
+                await self._feed(await self._queue.get())
+        except Exception as exc:
+            log.error("payment failed inside the shell (%s)", type(exc).__name__, exc_info=True)
+            await self._feed_safely(InternalFailure(type(exc).__name__))
+        finally:
+            for handle in self._timers.values():
+                handle.cancel()
+            await self._make_sure_caller_is_placed()
+
+    async def _feed(self, event: Event) -> None:
+        for action in self.flow.handle(event):
+            await self._perform(action)
+
+    async def _feed_safely(self, event: Event) -> None:
+        """Last resort after a shell failure: let the flow close, never raise again."""
+        try:
+            await self._feed(event)
+        except Exception:
+            log.error("could not close the payment cleanly", exc_info=True)
+        if self.payment.outcome is None:
+            self._record(Outcome.INTERNAL_ERROR, "internal-error", None, None, None)
+
+    async def _perform(self, action: Action) -> None:
+        match action:
+            case Play(prompt_id=prompt_id, media=media):
+                await self._play(prompt_id, media)
+            case StopPlayback(prompt_id=prompt_id):
+                await self._stop_playback(prompt_id)
+            case StartTimer(timer_id=timer_id, seconds=seconds):
+                loop = asyncio.get_running_loop()
+                self._timers[timer_id] = loop.call_later(seconds, self._fire, timer_id)
+            case CancelTimer(timer_id=timer_id):
+                handle = self._timers.pop(timer_id, None)
+                if handle is not None:
+                    handle.cancel()
+            case PublishStep():
+                await self._publish_step(action)
+            case Charge(card=card):
+                self.payment.state = "processing"
+                self._charge_task = asyncio.create_task(
+                    charge_card(self._gateway, self.payment, card, self._queue.put_nowait)
+                )
+            case ReturnCaller():
+                await self._return_caller()
+            case Fallback():
+                await self._fallback()
+            case Finished():
+                await self._finish(action)
+
+    def _fire(self, timer_id: int) -> None:
+        self._timers.pop(timer_id, None)
+        self._queue.put_nowait(TimerFired(timer_id))
+
+    async def _play(self, prompt_id: int, media: tuple[str, ...]) -> None:
+        if self._caller_gone:
+            return
+        playback_id = f"{self.payment.id}-{prompt_id}"
+        self._playbacks[playback_id] = prompt_id
+        try:
+            await self._rest.play(
+                self.call.caller_channel, media, playback_id=playback_id, lang=self.payment.request.language
+            )
+        except AriNotFound:
+            self._playbacks.pop(playback_id, None)
+
+    async def _stop_playback(self, prompt_id: int) -> None:
+        playback_id = f"{self.payment.id}-{prompt_id}"
+        if playback_id in self._playbacks:
+            with contextlib.suppress(AriNotFound):
+                await self._rest.stop_playback(playback_id)
+
+    async def _publish_step(self, action: PublishStep) -> None:
+        self.payment.steps[action.step] = action.status
+        self.payment.state = f"{action.step.value}:{action.status.value}"
+        await self._events.publish(
+            "payment.step",
+            step=action.step.value,
+            status=action.status.value,
+            attempt=action.attempt,
+            error=action.error,
+        )
+
+    async def _enter_ivr(self) -> None:
+        """Caller out of the agent's bridge, into a private one; hold music for the agent."""
+        rest, call = self._rest, self.call
+        self._private_bridge = await rest.create_bridge(
+            "mixing,dtmf_events", name=f"securepay/pay/{self.payment.id}/{call.id}"
+        )
+        await rest.remove_from_bridge(call.bridge_id, call.caller_channel)
+        self._caller_placed = False
+        await rest.add_to_bridge(self._private_bridge, call.caller_channel)
+        with contextlib.suppress(AriError):
+            await rest.start_bridge_moh(call.bridge_id, self._moh_class)
+        self.payment.state = "in-ivr"
+
+    async def _leave_private_bridge(self) -> None:
+        rest = self._rest
+        with contextlib.suppress(AriError):
+            await rest.stop_bridge_moh(self.call.bridge_id)
+        if self._private_bridge is not None:
+            with contextlib.suppress(AriError):
+                await rest.remove_from_bridge(self._private_bridge, self.call.caller_channel)
+            with contextlib.suppress(AriError):
+                await rest.destroy_bridge(self._private_bridge)
+            self._private_bridge = None
+
+    async def _return_caller(self) -> None:
+        await self._leave_private_bridge()
+        if not self._caller_gone:
+            await self._rest.add_to_bridge(self.call.bridge_id, self.call.caller_channel)
+        self._caller_placed = True
+
+    async def _fallback(self) -> None:
+        await self._leave_private_bridge()
+        self._caller_placed = True
+        if not self._caller_gone:
+            await self._to_fallback(self.call)
+
+    async def _finish(self, finished: Finished) -> None:
+        self._record(
+            finished.outcome, finished.reason, finished.transaction_id, finished.brand, finished.last4
+        )
+        await self._events.publish(
+            "payment.result",
+            outcome=finished.outcome.value,
+            reason=finished.reason,
+            transaction_id=finished.transaction_id,
+            amount=f"{self.payment.request.amount:.2f}",
+            currency=self.payment.request.currency,
+            brand=finished.brand,
+            last4=finished.last4,
+        )
+        log.info("payment finished: %s", finished.outcome.value)
+        if self._caller_gone:
+            self._caller_placed = True
+            await self._leave_private_bridge()
+            await self._end_call(self.call)
+
+    def _record(
+        self, outcome: Outcome, reason: str | None, txn: str | None, brand: str | None, last4: str | None
+    ) -> None:
+        payment = self.payment
+        payment.outcome = outcome
+        payment.reason = reason
+        payment.transaction_id = txn or payment.transaction_id
+        payment.brand = brand
+        payment.last4 = last4
+        payment.state = "finished"
+        payment.finished_at = datetime.now(UTC)
+
+    async def _make_sure_caller_is_placed(self) -> None:
+        """The no-stranded-caller guarantee, for paths where the flow could not finish."""
+        if self._caller_placed or self._caller_gone:
+            return
+        log.warning("returning the caller to the agent after an unfinished payment")
+        try:
+            if self.call.agent_channel is not None:
+                await self._return_caller()
+            else:
+                await self._fallback()
+        except AriError as exc:
+            log.error("could not place the caller (%s)", exc.message)

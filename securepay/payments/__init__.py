@@ -1,0 +1,1 @@
+"""Payments requested by agents: the records and the service that runs them."""

@@ -1,0 +1,71 @@
+"""A payment as the agent, the API and the ledger see it: never any card data.
+
+Brand and last 4 are the most of the card that ever leaves the flow.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from securepay.flow import Outcome, Step, StepStatus
+
+
+def new_payment_id() -> str:
+    return "p-" + secrets.token_hex(8)
+
+
+@dataclass(frozen=True)
+class PaymentRequest:
+    item: str
+    amount: Decimal
+    currency: str
+    language: str
+    crm_record_id: str | None = None
+
+
+@dataclass
+class Payment:
+    id: str
+    call_id: str
+    agent_id: str
+    request: PaymentRequest
+    state: str = "starting"
+    steps: dict[Step, StepStatus] = field(default_factory=lambda: dict.fromkeys(Step, StepStatus.WAITING))
+    outcome: Outcome | None = None
+    reason: str | None = None
+    transaction_id: str | None = None
+    invoice_number: str | None = None
+    brand: str | None = None
+    last4: str | None = None
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    finished_at: datetime | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.outcome is not None
+
+    def snapshot(self) -> dict[str, Any]:
+        """The API's view of the payment."""
+        return {
+            "id": self.id,
+            "call_id": self.call_id,
+            "agent_id": self.agent_id,
+            "item": self.request.item,
+            "amount": f"{self.request.amount:.2f}",
+            "currency": self.request.currency,
+            "language": self.request.language,
+            "crm_record_id": self.request.crm_record_id,
+            "state": self.state,
+            "steps": {step.value: status.value for step, status in self.steps.items()},
+            "outcome": self.outcome.value if self.outcome else None,
+            "reason": self.reason,
+            "transaction_id": self.transaction_id,
+            "brand": self.brand,
+            "last4": self.last4,
+            "created_at": self.created_at.isoformat(),
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+        }

@@ -1,0 +1,165 @@
+"""Starts payments on calls, routes call events to them, and answers for their state.
+
+One payment per call at a time; the payment's runner owns the caller until it
+hands them back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from securepay.ari import AriRest
+from securepay.calls.registry import Call, CallRegistry
+from securepay.config import Settings
+from securepay.events.bus import EventBus
+from securepay.events.publisher import PaymentEvents
+from securepay.flow import FlowSettings, PaymentFlow, State
+from securepay.gateway.base import Gateway
+from securepay.ivr.runner import PaymentRunner
+from securepay.payments.model import Payment, PaymentRequest, new_payment_id
+
+log = logging.getLogger("securepay.payments")
+
+
+class PaymentError(Exception):
+    """A request the service refuses; `code` is the API's error code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def flow_settings(settings: Settings) -> FlowSettings:
+    ivr = settings.ivr
+    return FlowSettings(
+        max_attempts=ivr.max_attempts,
+        input_timeout_s=ivr.input_timeout_s,
+        interdigit_timeout_s=ivr.interdigit_timeout_s,
+        accepted_brands=tuple(ivr.accepted_brands),
+        postal_code_min=ivr.postal_code_min,
+        postal_code_max=ivr.postal_code_max,
+    )
+
+
+class PaymentService:
+    def __init__(
+        self,
+        settings: Settings,
+        registry: CallRegistry,
+        rest: AriRest,
+        gateway: Gateway,
+        bus: EventBus,
+    ) -> None:
+        self._settings = settings
+        self._flow_settings = flow_settings(settings)
+        self._registry = registry
+        self._rest = rest
+        self._gateway = gateway
+        self._bus = bus
+        self._payments: dict[str, Payment] = {}
+        self._runners: dict[str, PaymentRunner] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.to_fallback: Callable[[Call], Awaitable[None]] | None = None
+        self.end_call: Callable[[Call], Awaitable[None]] | None = None
+
+    def request(self, call_id: str, request: PaymentRequest) -> Payment:
+        call = self._registry.get(call_id)
+        if call is None:
+            raise PaymentError("unknown-call", f"no live call {call_id}")
+        if call.payment_id is not None:
+            raise PaymentError("session-in-progress", f"call {call_id} already has payment {call.payment_id}")
+        if not call.connected:
+            raise PaymentError("call-not-connected", "the agent is not connected to this call yet")
+        assert self.to_fallback is not None and self.end_call is not None
+        payment = Payment(new_payment_id(), call.id, call.agent_id, request)
+        flow = PaymentFlow(request.amount, request.currency, self._flow_settings, datetime.now(UTC).date())
+        runner = PaymentRunner(
+            payment,
+            call,
+            flow,
+            rest=self._rest,
+            gateway=self._gateway,
+            events=PaymentEvents(self._bus, payment),
+            moh_class=self._settings.ivr.moh_class,
+            to_fallback=self.to_fallback,
+            end_call=self.end_call,
+        )
+        call.payment_id = payment.id
+        self._payments[payment.id] = payment
+        self._runners[payment.id] = runner
+        task = asyncio.get_running_loop().create_task(self._run(runner))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        log.info("payment %s requested on call %s", payment.id, call.id)
+        return payment
+
+    async def _run(self, runner: PaymentRunner) -> None:
+        try:
+            await runner.run()
+        finally:
+            self._runners.pop(runner.payment.id, None)
+            if runner.call.payment_id == runner.payment.id:
+                runner.call.payment_id = None
+
+    def get(self, payment_id: str) -> Payment | None:
+        return self._payments.get(payment_id)
+
+    def is_running(self, payment_id: str) -> bool:
+        return payment_id in self._runners
+
+    def flow_state(self, payment_id: str) -> State | None:
+        runner = self._runners.get(payment_id)
+        return runner.flow.state if runner else None
+
+    def abort(self, payment_id: str) -> Payment:
+        payment = self._payments.get(payment_id)
+        if payment is None:
+            raise PaymentError("unknown-payment", f"no payment {payment_id}")
+        runner = self._runners.get(payment_id)
+        if runner is None or payment.finished:
+            raise PaymentError("payment-finished", f"payment {payment_id} has already finished")
+        if not runner.flow.can_abort:
+            raise PaymentError("charge-in-progress", "the card is being charged; the result is on its way")
+        runner.abort()
+        return payment
+
+    async def shutdown(self, grace_s: float = 5.0) -> None:
+        """Let running payments finish; after `grace_s`, end the rest and return their callers.
+
+        A charge in flight is always waited for: its result must be recorded.
+        """
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=grace_s)
+        for runner in list(self._runners.values()):
+            runner.stop_for_shutdown()
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=3 * grace_s)
+
+    # PaymentHooks: events from the call intake.
+
+    def _runner_for(self, call: Call) -> PaymentRunner | None:
+        return self._runners.get(call.payment_id) if call.payment_id else None
+
+    def caller_hung_up(self, call: Call) -> None:
+        runner = self._runner_for(call)
+        if runner is not None:
+            runner.caller_hung_up()
+
+    def agent_hung_up(self, call: Call) -> None:
+        runner = self._runner_for(call)
+        if runner is not None:
+            runner.agent_hung_up()
+
+    def digit(self, call: Call, digit: str) -> None:
+        runner = self._runner_for(call)
+        if runner is not None:
+            runner.digit(digit)
+
+    def playback_finished(self, playback_id: str) -> None:
+        for runner in self._runners.values():
+            if runner.owns_playback(playback_id):
+                runner.playback_finished(playback_id)
+                return

@@ -1,0 +1,1 @@
+"""The daemon's HTTP side: the payments API (and, later, the agent panel)."""

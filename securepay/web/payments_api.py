@@ -1,0 +1,114 @@
+"""HTTP resources for payments and agents' calls (contract: docs/openapi.yaml)."""
+
+from __future__ import annotations
+
+import json
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from securepay.calls.registry import Call, CallRegistry
+from securepay.config import Settings
+from securepay.payments.model import PaymentRequest
+from securepay.payments.service import PaymentError, PaymentService
+from securepay.web.errors import error
+from securepay.web.schemas import PaymentCreate
+
+STATUS_FOR = {
+    "unknown-call": 404,
+    "unknown-payment": 404,
+    "session-in-progress": 409,
+    "call-not-connected": 409,
+    "charge-in-progress": 409,
+    "payment-finished": 409,
+}
+
+SETTINGS = web.AppKey("settings", Settings)
+PAYMENTS = web.AppKey("payments", PaymentService)
+CALLS = web.AppKey("calls", CallRegistry)
+
+
+def refused(exc: PaymentError) -> web.Response:
+    return error(STATUS_FOR.get(exc.code, 400), exc.code, str(exc))
+
+
+async def create_payment(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    try:
+        body = await request.json()
+    except json.JSONDecodeError:
+        return error(422, "invalid-json", "the body must be a JSON object")
+    if not isinstance(body, dict):
+        return error(422, "invalid-json", "the body must be a JSON object")
+    try:
+        data = PaymentCreate.model_validate(body)
+    except ValidationError as exc:
+        first = exc.errors(include_input=False, include_url=False)[0]
+        field = ".".join(str(p) for p in first["loc"]) or None
+        message = "unknown field" if first["type"] == "extra_forbidden" else first["msg"]
+        return error(422, "invalid-field", message.removeprefix("Value error, "), field)
+    if data.amount > settings.payments.max_amount:
+        return error(422, "invalid-field", f"must be at most {settings.payments.max_amount}", "amount")
+    call_id = request.match_info["call_id"]
+    call = request.app[CALLS].get(call_id)
+    language = data.language or (call.language if call else None) or settings.payments.default_language
+    if language not in settings.payments.languages:
+        return error(422, "invalid-field", f"must be one of {list(settings.payments.languages)}", "language")
+    payment_request = PaymentRequest(
+        item=data.item,
+        amount=data.amount,
+        currency=data.currency or settings.payments.default_currency,
+        language=language,
+        crm_record_id=data.crm_record_id or (call.crm_record_id if call else None),
+    )
+    try:
+        payment = request.app[PAYMENTS].request(call_id, payment_request)
+    except PaymentError as exc:
+        return refused(exc)
+    return web.json_response(
+        payment.snapshot(), status=201, headers={"Location": f"/api/v1/payments/{payment.id}"}
+    )
+
+
+async def get_payment(request: web.Request) -> web.Response:
+    payment = request.app[PAYMENTS].get(request.match_info["payment_id"])
+    if payment is None:
+        return error(404, "unknown-payment", "no such payment")
+    return web.json_response(payment.snapshot())
+
+
+async def abort_payment(request: web.Request) -> web.Response:
+    try:
+        payment = request.app[PAYMENTS].abort(request.match_info["payment_id"])
+    except PaymentError as exc:
+        return refused(exc)
+    return web.json_response(payment.snapshot(), status=202)
+
+
+async def agent_call(request: web.Request) -> web.Response:
+    agent_id = request.match_info["agent_id"]
+    if agent_id not in request.app[SETTINGS].agents:
+        return error(404, "unknown-agent", "no such agent")
+    call = request.app[CALLS].for_agent(agent_id)
+    if call is None:
+        return error(404, "no-call", "the agent has no live call")
+    return web.json_response(call_view(call))
+
+
+def call_view(call: Call) -> dict[str, object]:
+    return {
+        "id": call.id,
+        "agent_id": call.agent_id,
+        "connected": call.connected,
+        "language": call.language,
+        "crm_record_id": call.crm_record_id,
+        "payment_id": call.payment_id,
+        "started_at": call.started_at.isoformat(),
+    }
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_post("/api/v1/calls/{call_id}/payments", create_payment)
+    app.router.add_get("/api/v1/payments/{payment_id}", get_payment)
+    app.router.add_delete("/api/v1/payments/{payment_id}", abort_payment)
+    app.router.add_get("/api/v1/agents/{agent_id}/call", agent_call)
