@@ -1,4 +1,4 @@
-"""`securepay run | check`: the operator's entry points.
+"""`securepay run | check | token | payments | crm`: the operator's entry points.
 
 Expected failures (bad config, wrong ARI credentials) end with one line naming
 the problem and a non-zero exit code, never a traceback.
@@ -14,6 +14,9 @@ from pathlib import Path
 
 from securepay import __version__, config, daemon, logs
 from securepay.ari import AriAuthError, AriClient, AriError
+from securepay.crm import commands as crm_commands
+from securepay.ledger import commands as ledger_commands
+from securepay.web.auth import new_token, token_hash
 
 EXIT_CONFIG = 2
 EXIT_ARI = 3
@@ -26,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     except config.ConfigError as exc:
         print(f"securepay: bad config: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    if getattr(args, "pass_args", False):  # commands that read their own options: handler(settings, args)
+        return int(args.handler(settings, args) or 0)
     return int(args.handler(settings) or 0)
 
 
@@ -33,20 +38,42 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="securepay", description="Secure phone payments for Asterisk.")
     parser.add_argument("--version", action="version", version=f"securepay {__version__}")
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
-    default_config = os.environ.get("SECUREPAY_CONFIG")
     for name, handler, text in (
         ("run", _run, "run the daemon"),
         ("check", _check, "validate the config and reach Asterisk"),
     ):
         cmd = sub.add_parser(name, help=text, description=text)
-        cmd.add_argument(
-            "--config",
-            type=Path,
-            default=Path(default_config) if default_config else None,
-            help="TOML config file (default: $SECUREPAY_CONFIG, else embedded defaults)",
-        )
+        _add_config_option(cmd)
         cmd.set_defaults(handler=handler)
+    token = sub.add_parser(
+        "token",
+        help="make an API token for an agent or supervisor",
+        description="Print a new random token and the sha256 the config stores for it.",
+    )
+    token.set_defaults(handler=_token, config=None)
+    ledger_commands.add_commands(sub, _add_config_option)
+    crm_commands.add_commands(sub, _add_config_option)
     return parser
+
+
+def _add_config_option(cmd: argparse.ArgumentParser) -> None:
+    default_config = os.environ.get("SECUREPAY_CONFIG")
+    cmd.add_argument(
+        "--config",
+        type=Path,
+        default=Path(default_config) if default_config else None,
+        help="TOML config file (default: $SECUREPAY_CONFIG, else embedded defaults)",
+    )
+
+
+def _token(settings: config.Settings) -> int:
+    """The token goes to its holder once; only its hash is kept in the config."""
+    secret = new_token()
+    print(f"token         {secret}")
+    print(f"token_sha256  {token_hash(secret)}")
+    print("Give the token to its holder. Put token_sha256 under [agents.<id>] (an agent)")
+    print("or in web.supervisor_tokens_sha256 (a supervisor); the token itself is not stored.")
+    return 0
 
 
 def _run(settings: config.Settings) -> int:

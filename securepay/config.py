@@ -8,16 +8,27 @@ Every key is documented in the README's configuration reference.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 ENV_PREFIX = "SECUREPAY_"
 NOT_CONFIG_ENV = {"SECUREPAY_CONFIG", "SECUREPAY_ASTERISK_ROOT"}
+ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 
 
 class ConfigError(ValueError):
@@ -95,9 +106,117 @@ class GatewayConfig(Section):
     duplicate_window_s: int = Field(600, ge=0, le=28800)
 
 
+class LedgerConfig(Section):
+    path: Path = Path("/var/lib/securepay/ledger.sqlite3")
+
+
+class CrmConfig(Section):
+    """Where each payment's activity is posted; the connector's keys are checked for its kind only."""
+
+    kind: Literal["none", "webhook", "salesforce", "hubspot"] = "none"
+    post_unsubmitted: bool = False
+    timezone: str = "UTC"
+    timeout_s: float = Field(10.0, gt=0)
+    retry_base_s: float = Field(2.0, gt=0)
+    retry_max_s: float = Field(300.0, gt=0)
+    give_up_after_h: float = Field(24.0, gt=0)
+    webhook_url: str = ""
+    webhook_secret: SecretStr = SecretStr("")
+    salesforce_url: str = ""
+    salesforce_client_id: str = ""
+    salesforce_client_secret: SecretStr = SecretStr("")
+    salesforce_api_version: str = Field("60.0", pattern=r"^\d+\.\d$")
+    hubspot_url: str = "https://api.hubapi.com"
+    hubspot_token: SecretStr = SecretStr("")
+    hubspot_record_type: Literal["contacts", "companies", "deals", "tickets"] = "contacts"
+    hubspot_id_property: str = Field("securepay_payment_id", pattern=r"^[a-z][a-z0-9_]*$")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (an IANA name such as Europe/Paris)") from None
+        return value
+
+    @field_validator("webhook_url", "salesforce_url", "hubspot_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _connector_complete(self) -> CrmConfig:
+        required = {
+            "webhook": ("webhook_url", "webhook_secret"),
+            "salesforce": ("salesforce_url", "salesforce_client_id", "salesforce_client_secret"),
+            "hubspot": ("hubspot_url", "hubspot_token"),
+        }.get(self.kind, ())
+        for key in required:
+            value = getattr(self, key)
+            if not (value.get_secret_value() if isinstance(value, SecretStr) else value):
+                raise ValueError(f"crm.{key} is required when crm.kind = {self.kind!r}")
+        return self
+
+
+SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _token_hash(value: str) -> str:
+    value = value.strip().lower()
+    if not SHA256_HEX.match(value):
+        raise ValueError("must be the 64-character sha256 hex printed by `securepay token`")
+    return value
+
+
+def _text_list(value: object) -> object:
+    """One env value without a comma is a single-item list, not a string."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
 class AgentConfig(Section):
     name: str = Field(min_length=1)
     endpoint: str = Field(pattern=r"^[A-Za-z]+/\S+$")
+    token_sha256: str = ""
+    """The agent's API token, hashed; empty means the agent cannot use the API or the panel."""
+
+    @field_validator("token_sha256")
+    @classmethod
+    def _hashed_token(cls, value: str) -> str:
+        return _token_hash(value) if value else value
+
+
+class WebConfig(Section):
+    """Who may reach the HTTP API from where, and the brake on guessing tokens."""
+
+    cors_origins: tuple[str, ...] = ()
+    supervisor_tokens_sha256: tuple[str, ...] = ()
+    auth_failures_max: int = Field(10, ge=1)
+    auth_failures_window_s: float = Field(60.0, gt=0)
+
+    @field_validator("cors_origins", "supervisor_tokens_sha256", mode="before")
+    @classmethod
+    def _list(cls, value: object) -> object:
+        return _text_list(value)
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for origin in value:
+            if not ORIGIN.match(origin):
+                raise ValueError(
+                    f"{origin!r} is not an origin such as https://crm.example.com (no path, no *)"
+                )
+        return value
+
+    @field_validator("supervisor_tokens_sha256")
+    @classmethod
+    def _hashed_tokens(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(_token_hash(token) for token in value)
 
 
 class Settings(Section):
@@ -108,6 +227,9 @@ class Settings(Section):
     payments: PaymentsConfig = PaymentsConfig()
     ivr: IvrConfig = IvrConfig()
     gateway: GatewayConfig = GatewayConfig()
+    ledger: LedgerConfig = LedgerConfig()
+    crm: CrmConfig = CrmConfig()
+    web: WebConfig = WebConfig()
     agents: dict[str, AgentConfig] = {}
 
 

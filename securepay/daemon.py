@@ -10,7 +10,9 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
@@ -18,14 +20,29 @@ from securepay.ari import AriClient, AriSettings
 from securepay.ari.client import ConnectionState
 from securepay.calls.intake import CallIntake
 from securepay.calls.registry import CallRegistry
-from securepay.config import Settings
+from securepay.config import ConfigError, Settings
+from securepay.crm.connector import Connector
+from securepay.crm.factory import open_connector
+from securepay.crm.outbox import CrmOutbox
 from securepay.events.bus import EventBus, make_bus
 from securepay.gateway.base import Gateway
 from securepay.gateway.factory import open_gateway
+from securepay.ledger import Ledger, LedgerError
+from securepay.payments.recording import PaymentRecorder
 from securepay.payments.service import PaymentService
+from securepay.payments.settle import settle_unfinished
 from securepay.web.app import build_app, start_site
 
 log = logging.getLogger("securepay")
+
+
+def open_ledger(path: Path) -> Ledger:
+    """The ledger, or a ConfigError naming the key when its file cannot be used."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return Ledger.open(path)
+    except (OSError, LedgerError) as exc:
+        raise ConfigError(f"ledger.path: cannot open {path}: {exc}") from None
 
 
 def ari_settings(settings: Settings) -> AriSettings:
@@ -41,11 +58,28 @@ def ari_settings(settings: Settings) -> AriSettings:
 class Daemon:
     """Everything wired together; `start()` returns once the HTTP API listens."""
 
-    def __init__(self, settings: Settings, gateway: Gateway, bus: EventBus) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        gateway: Gateway,
+        bus: EventBus,
+        ledger: Ledger,
+        crm: Connector | None = None,
+    ) -> None:
         self.settings = settings
+        self.bus = bus
         self.ari = AriClient(ari_settings(settings))
         self.calls = CallRegistry()
-        self.payments = PaymentService(settings, self.calls, self.ari.rest, gateway, bus)
+        self.recorder = PaymentRecorder(ledger, settings)
+        self.payments = PaymentService(settings, self.calls, self.ari.rest, gateway, bus, self.recorder)
+        self._gateway = gateway
+        self._ledger = ledger
+        self.outbox = (
+            CrmOutbox.from_config(ledger, crm, settings.crm, on_delivery=self.payments.crm_delivered)
+            if crm is not None
+            else None
+        )
+        self._background: set[asyncio.Task[None]] = set()
         self.intake = CallIntake(self.ari, self.calls, settings, self.payments)
         self.payments.to_fallback = self.intake.caller_to_fallback
         self.payments.end_call = self.intake.end_call
@@ -54,13 +88,26 @@ class Daemon:
         self.ari_task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        app = build_app(self.settings, self.payments, self.calls)
+        app = build_app(self.settings, self.payments, self.calls, self.bus)
         self._web, self.http_port = await start_site(app, self.settings.http.listen, self.settings.http.port)
         self.ari_task = asyncio.create_task(self.ari.run(), name="ari")
+        self._spawn(settle_unfinished(self._ledger, self._gateway, self.recorder), "settle")
+        if self.outbox is not None:
+            self._spawn(self.outbox.run(), "crm-outbox")
         log.info("HTTP API on http://%s:%d", self.settings.http.listen, self.http_port)
+
+    def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.create_task(work, name=name)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def stop(self) -> None:
         await self.payments.shutdown()
+        if self.outbox is not None:
+            await self.outbox.stop()
+        for task in list(self._background):
+            task.cancel()
+        await self.intake.close()
         if self._web is not None:
             await self._web.cleanup()
         await self.ari.close()
@@ -80,8 +127,9 @@ async def run(settings: Settings, on_connected: Callable[[], None] | None = None
         loop.add_signal_handler(sig, stop.set)
     log.info("securepay %s starting; ARI %s app %s", __version__, settings.ari.url, settings.ari.app)
     bus = make_bus(settings.redis.url)
-    async with open_gateway(settings.gateway) as gateway:
-        daemon = Daemon(settings, gateway, bus)
+    ledger = open_ledger(settings.ledger.path)
+    async with open_gateway(settings.gateway) as gateway, open_connector(settings.crm) as crm:
+        daemon = Daemon(settings, gateway, bus, ledger, crm)
         if on_connected is not None:
             daemon.ari.on_state(lambda state: on_connected() if state == ConnectionState.CONNECTED else None)
         await daemon.start()
@@ -96,3 +144,4 @@ async def run(settings: Settings, on_connected: Callable[[], None] | None = None
             stop_task.cancel()
             await daemon.stop()
             await bus.close()
+            ledger.close()

@@ -9,7 +9,8 @@ unit tests.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 
@@ -18,6 +19,16 @@ from securepay.testing.asterisk_root import AsteriskInstall, chroot_in_use, find
 from securepay.testing.redis_rig import RedisInstance
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 
 
 def unavailable(what: str, reason: str) -> None:
@@ -69,6 +80,24 @@ def redis_server() -> Iterator[RedisInstance]:
     instance.stop()
 
 
+@pytest.fixture(scope="session")
+async def chromium() -> AsyncIterator[Any]:
+    """Debian's chromium driven by Playwright (a playwright Browser); never a downloaded browser."""
+    try:
+        from playwright.async_api import async_playwright
+    except ImportError as exc:
+        unavailable("chromium", f"playwright is not installed ({exc})")
+    if not os.access(CHROMIUM, os.X_OK):
+        unavailable("chromium", f"{CHROMIUM} is missing: apt-get install chromium")
+    async with async_playwright() as playwright:
+        try:
+            browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        except Exception as exc:
+            unavailable("chromium", str(exc))
+        yield browser
+        await browser.close()
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     """Attach Asterisk's log for the failing test to pytest's report."""
@@ -89,3 +118,5 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.asterisk)
         if "redis_server" in fixtures:
             item.add_marker(pytest.mark.redis)
+        if "chromium" in fixtures:
+            item.add_marker(pytest.mark.browser)

@@ -23,6 +23,7 @@ from securepay.ari.models import (
     StasisStart,
 )
 from securepay.ari.rest import AppState
+from securepay.calls.recovery import recover
 from securepay.calls.registry import Call, CallRegistry, Role, new_call_id
 from securepay.config import Settings
 
@@ -58,6 +59,7 @@ class CallIntake:
         self._registry = registry
         self._settings = settings
         self._payments = payments
+        self._tasks: set[asyncio.Task[None]] = set()
         ari.on(StasisStart, self._stasis_start)
         ari.on(StasisEnd, self._stasis_end)
         ari.on(ChannelDestroyed, self._channel_destroyed)
@@ -150,7 +152,14 @@ class CallIntake:
             self._spawn_end(call)
 
     def _spawn_end(self, call: Call) -> None:
-        asyncio.get_running_loop().create_task(self.end_call(call))
+        task = asyncio.get_running_loop().create_task(self.end_call(call))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def close(self) -> None:
+        """Finish call clean-ups still in flight (shutdown)."""
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=5)
 
     async def _channel_destroyed(self, event: ChannelDestroyed) -> None:
         for call in self._registry.all():
@@ -170,12 +179,16 @@ class CallIntake:
             self._payments.digit(call, event.digit)
 
     async def _resync(self, state: AppState) -> None:
-        """After a reconnect, treat channels Asterisk no longer has as hung up."""
+        """After a (re)connect: channels Asterisk no longer has are hung up; calls it still
+        has that we do not know (a previous daemon's) are adopted."""
         for call in self._registry.all():
             if call.caller_channel not in state.channel_ids:
                 self._caller_gone(call)
             elif call.agent_channel is not None and call.agent_channel not in state.channel_ids:
                 self._agent_gone(call)
+        await recover(
+            self._rest, self._registry, self._settings.payments.default_language, self.caller_to_fallback
+        )
 
     async def end_call(self, call: Call, spare: str | None = None) -> None:
         """Hang up whatever is left of the call (but `spare`) and forget it."""

@@ -54,3 +54,10 @@ class PaymentEvents:
                 await self._bus.publish(channel, event)
         except Exception as exc:  # the caller's payment must not fail because a panel is unreachable
             log.warning("could not publish %s (%s)", kind, type(exc).__name__)
+
+    async def cancelled(self, by: str) -> None:
+        """The payment was cancelled ("agent" from the panel, "caller" with *); its result follows.
+
+        A panel can stop showing the steps at once, before the caller has been returned.
+        """
+        await self.publish("payment.cancelled", by=by)

@@ -36,7 +36,19 @@ _BRANDS: tuple[_Brand, ...] = (
         ((4, 6011, 6011), (3, 644, 649), (2, 65, 65), (6, 622126, 622925)),
         frozenset(range(16, 20)),
     ),
-    _Brand("jcb", ((4, 3528, 3589),), frozenset(range(16, 20))),
+    # JCB's legacy 308x-334x ranges are still issued (Authorize.Net's JCB test card is 3088...).
+    _Brand(
+        "jcb",
+        (
+            (4, 3528, 3589),
+            (4, 3088, 3094),
+            (4, 3096, 3102),
+            (4, 3112, 3120),
+            (4, 3158, 3159),
+            (4, 3337, 3349),
+        ),
+        frozenset(range(16, 20)),
+    ),
     _Brand("diners", ((3, 300, 305), (2, 36, 36), (2, 38, 39)), frozenset(range(14, 20))),
 )
 

@@ -231,8 +231,8 @@ class AuthorizeNetGateway:
 
     def _resend_is_safe(self, started: float) -> bool:
         """The resend must reach Authorize.Net while the original is still in the window."""
-        deadline = time.monotonic() - started + self._config.timeout_s
-        return deadline < self._config.duplicate_window_s
+        latest_arrival = time.monotonic() - started + self._config.timeout_s
+        return latest_arrival < self._config.duplicate_window_s
 
     async def _reconcile(self, invoice_number: str) -> ChargeResult | None:
         try:

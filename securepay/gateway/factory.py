@@ -24,9 +24,12 @@ async def open_gateway(
 ) -> AsyncIterator[Gateway]:
     if config.kind == "simulator":
         simulator = simulator or GatewaySimulator()
-        async with serve_simulator(simulator) as url, AuthorizeNetGateway(
-            _client_config(config, simulator.api_login_id, simulator.transaction_key, url)
-        ) as gateway:
+        async with (
+            serve_simulator(simulator) as url,
+            AuthorizeNetGateway(
+                _client_config(config, simulator.api_login_id, simulator.transaction_key, url)
+            ) as gateway,
+        ):
             yield gateway
         return
     key = config.transaction_key.get_secret_value()

@@ -61,7 +61,3 @@ class ChargeResult:
     reconciled: bool = False
     """True when the outcome was established by looking the charge up after the original
     answer was lost, rather than read from that answer."""
-
-    @property
-    def approved(self) -> bool:
-        return self.status is ChargeStatus.APPROVED

@@ -14,6 +14,7 @@ from securepay.gateway.base import Gateway
 from securepay.gateway.request import ChargeRequest, new_invoice_number
 from securepay.gateway.result import ChargeStatus
 from securepay.payments.model import Payment
+from securepay.payments.recording import PaymentRecorder
 
 log = logging.getLogger("securepay.ivr")
 
@@ -27,7 +28,11 @@ _STATUS = {
 
 
 async def charge_card(
-    gateway: Gateway, payment: Payment, card: CardDetails, deliver: Callable[[GatewayResult], None]
+    gateway: Gateway,
+    payment: Payment,
+    card: CardDetails,
+    recorder: PaymentRecorder,
+    deliver: Callable[[GatewayResult], None],
 ) -> None:
     try:
         request = ChargeRequest(
@@ -42,6 +47,7 @@ async def charge_card(
         deliver(GatewayResult(GatewayStatus.ERROR, "invalid-request"))
         return
     payment.invoice_number = request.invoice_number
+    await recorder.charge_submitted(payment)
     try:
         result = await gateway.charge(request)
     except Exception as exc:  # sent or not, nobody knows: never retry, flag for reconciliation

@@ -45,6 +45,7 @@ from securepay.ivr.charging import charge_card
 from securepay.logs import call_id as call_id_var
 from securepay.logs import payment_id as payment_id_var
 from securepay.payments.model import Payment
+from securepay.payments.recording import PaymentRecorder
 
 log = logging.getLogger("securepay.ivr")
 
@@ -59,6 +60,7 @@ class PaymentRunner:
         rest: AriRest,
         gateway: Gateway,
         events: PaymentEvents,
+        recorder: PaymentRecorder,
         moh_class: str,
         to_fallback: Callable[[Call], Awaitable[None]],
         end_call: Callable[[Call], Awaitable[None]],
@@ -69,6 +71,7 @@ class PaymentRunner:
         self._rest = rest
         self._gateway = gateway
         self._events = events
+        self._recorder = recorder
         self._moh_class = moh_class
         self._to_fallback = to_fallback
         self._end_call = end_call
@@ -114,6 +117,7 @@ class PaymentRunner:
         payment_id_var.set(self.payment.id)
         call_id_var.set(self.call.id)
         try:
+            await self._recorder.started(self.payment)
             await self._events.publish(
                 "payment.requested",
                 item=self.payment.request.item,
@@ -131,6 +135,8 @@ class PaymentRunner:
             for handle in self._timers.values():
                 handle.cancel()
             await self._make_sure_caller_is_placed()
+            if self.payment.outcome is not None:
+                await self._recorder.finished(self.payment)
 
     async def _feed(self, event: Event) -> None:
         for action in self.flow.handle(event):
@@ -163,7 +169,7 @@ class PaymentRunner:
             case Charge(card=card):
                 self.payment.state = "processing"
                 self._charge_task = asyncio.create_task(
-                    charge_card(self._gateway, self.payment, card, self._queue.put_nowait)
+                    charge_card(self._gateway, self.payment, card, self._recorder, self._queue.put_nowait)
                 )
             case ReturnCaller():
                 await self._return_caller()
@@ -196,6 +202,9 @@ class PaymentRunner:
 
     async def _publish_step(self, action: PublishStep) -> None:
         self.payment.steps[action.step] = action.status
+        if action.error is not None:
+            self.payment.last_error = action.error
+            self.payment.error_count += 1
         self.payment.state = f"{action.step.value}:{action.status.value}"
         await self._events.publish(
             "payment.step",

@@ -35,6 +35,9 @@ class Payment:
     request: PaymentRequest
     state: str = "starting"
     steps: dict[Step, StepStatus] = field(default_factory=lambda: dict.fromkeys(Step, StepStatus.WAITING))
+    last_error: str | None = None
+    """What went wrong at the latest step event (a prompt name such as "card-invalid")."""
+    error_count: int = 0
     outcome: Outcome | None = None
     reason: str | None = None
     transaction_id: str | None = None
@@ -61,6 +64,7 @@ class Payment:
             "crm_record_id": self.request.crm_record_id,
             "state": self.state,
             "steps": {step.value: status.value for step, status in self.steps.items()},
+            "last_error": self.last_error,
             "outcome": self.outcome.value if self.outcome else None,
             "reason": self.reason,
             "transaction_id": self.transaction_id,

@@ -20,6 +20,7 @@ from securepay.flow import FlowSettings, PaymentFlow, State
 from securepay.gateway.base import Gateway
 from securepay.ivr.runner import PaymentRunner
 from securepay.payments.model import Payment, PaymentRequest, new_payment_id
+from securepay.payments.recording import PaymentRecorder
 
 log = logging.getLogger("securepay.payments")
 
@@ -52,6 +53,7 @@ class PaymentService:
         rest: AriRest,
         gateway: Gateway,
         bus: EventBus,
+        recorder: PaymentRecorder,
     ) -> None:
         self._settings = settings
         self._flow_settings = flow_settings(settings)
@@ -59,8 +61,10 @@ class PaymentService:
         self._rest = rest
         self._gateway = gateway
         self._bus = bus
+        self._recorder = recorder
         self._payments: dict[str, Payment] = {}
         self._runners: dict[str, PaymentRunner] = {}
+        self._events: dict[str, PaymentEvents] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self.to_fallback: Callable[[Call], Awaitable[None]] | None = None
         self.end_call: Callable[[Call], Awaitable[None]] | None = None
@@ -75,6 +79,7 @@ class PaymentService:
             raise PaymentError("call-not-connected", "the agent is not connected to this call yet")
         assert self.to_fallback is not None and self.end_call is not None
         payment = Payment(new_payment_id(), call.id, call.agent_id, request)
+        events = self._events[payment.id] = PaymentEvents(self._bus, payment)
         flow = PaymentFlow(request.amount, request.currency, self._flow_settings, datetime.now(UTC).date())
         runner = PaymentRunner(
             payment,
@@ -82,7 +87,8 @@ class PaymentService:
             flow,
             rest=self._rest,
             gateway=self._gateway,
-            events=PaymentEvents(self._bus, payment),
+            events=events,
+            recorder=self._recorder,
             moh_class=self._settings.ivr.moh_class,
             to_fallback=self.to_fallback,
             end_call=self.end_call,
@@ -137,6 +143,12 @@ class PaymentService:
             runner.stop_for_shutdown()
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=3 * grace_s)
+
+    async def crm_delivered(self, payment_id: str, status: str, detail: str) -> None:
+        """The outbox's report on a payment's CRM activity, for the agent's panel."""
+        events = self._events.get(payment_id)
+        if events is not None:
+            await events.publish("payment.crm", status=status, detail=detail)
 
     # PaymentHooks: events from the call intake.
 

@@ -47,6 +47,11 @@ exten => _call-.,1,Set(CHANNEL(language)=${IF($["${CALLER_LANGUAGE}" = ""]?en:${
 ; The agent's phone: securepay dials it; the driver answers it in its own app.
 exten => agentphone,1,Stasis(securepay-driver,agentphone)
  same => n,Hangup()
+
+[securepay-test-fallback]
+; Tests point [ivr] fallback_context here to see a caller arrive in the fallback.
+exten => s,1,Stasis(securepay-driver,fallback)
+ same => n,Hangup()
 """
 
 

@@ -12,6 +12,7 @@ Run it alone with ``python -m securepay.testing.gateway_sim --port 8089``.
 
 import argparse
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import itertools
@@ -20,7 +21,6 @@ import re
 import secrets
 import time
 from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -152,7 +152,7 @@ _TRANSACTION_REQUEST: dict[str, _Schema | None] = {
     "otherTax": None,
     "shipFrom": None,
 }
-REQUEST_SCHEMAS: dict[str, _Schema] = {
+_REQUEST_SCHEMAS: dict[str, _Schema] = {
     "createTransactionRequest": {**_API_REQUEST, "transactionRequest": _TRANSACTION_REQUEST},
     "getUnsettledTransactionListRequest": {
         **_API_REQUEST,
@@ -230,7 +230,11 @@ class Fault(StrEnum):
 
 @dataclass
 class SimTransaction:
-    """One transaction the simulator created. Holds no card data beyond the last four."""
+    """One transaction the simulator created. Holds no card data beyond the last four.
+
+    ``status`` is ``approved``, ``declined``, ``held_for_review`` or ``voided``;
+    ``amount_text`` is the amount exactly as the request spelled it.
+    """
 
     trans_id: str
     invoice_number: str
@@ -538,7 +542,7 @@ def schema_problem(request_name: str, body: object) -> str | None:
 
     Texts name elements, never values, so a rejected request cannot echo card data.
     """
-    schema = REQUEST_SCHEMAS.get(request_name)
+    schema = _REQUEST_SCHEMAS.get(request_name)
     if schema is None:
         return f"The element '{request_name}' in namespace '{NAMESPACE}' is not supported."
     return _element_problem(request_name, body, schema)
@@ -550,7 +554,7 @@ def create_app(simulator: GatewaySimulator) -> web.Application:
     return app
 
 
-@asynccontextmanager
+@contextlib.asynccontextmanager
 async def serve_simulator(
     simulator: GatewaySimulator, host: str = "127.0.0.1", port: int = 0
 ) -> AsyncIterator[str]:
@@ -802,7 +806,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8089)
     arguments = parser.parse_args(argv)
-    asyncio.run(_serve_forever(arguments.host, arguments.port))
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve_forever(arguments.host, arguments.port))
 
 
 async def _serve_forever(host: str, port: int) -> None:

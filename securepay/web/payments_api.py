@@ -1,16 +1,19 @@
-"""HTTP resources for payments and agents' calls (contract: docs/openapi.yaml)."""
+"""HTTP resources for payments and agents' calls (contract: securepay/web/openapi.yaml).
+
+Every handler runs behind `auth.require_token`: an agent reaches their own calls and
+payments only (403 otherwise), a supervisor reaches all.
+"""
 
 from __future__ import annotations
-
-import json
 
 from aiohttp import web
 from pydantic import ValidationError
 
 from securepay.calls.registry import Call, CallRegistry
 from securepay.config import Settings
-from securepay.payments.model import PaymentRequest
+from securepay.payments.model import Payment, PaymentRequest
 from securepay.payments.service import PaymentError, PaymentService
+from securepay.web.auth import PRINCIPAL
 from securepay.web.errors import error
 from securepay.web.schemas import PaymentCreate
 
@@ -26,6 +29,25 @@ STATUS_FOR = {
 SETTINGS = web.AppKey("settings", Settings)
 PAYMENTS = web.AppKey("payments", PaymentService)
 CALLS = web.AppKey("calls", CallRegistry)
+LATEST = web.AppKey("latest_payments", dict[str, str])
+"""Call id -> the last payment requested on it, so a reloaded panel still shows a finished one."""
+
+
+def forbidden() -> web.Response:
+    return error(403, "forbidden", "this belongs to another agent")
+
+
+def current_payment(app: web.Application, call: Call) -> Payment | None:
+    """The call's running payment, else the last one it had."""
+    payment_id = call.payment_id or app[LATEST].get(call.id)
+    return app[PAYMENTS].get(payment_id) if payment_id else None
+
+
+def remember(app: web.Application, payment: Payment) -> None:
+    latest, calls = app[LATEST], app[CALLS]
+    for call_id in [c for c in latest if calls.get(c) is None]:
+        del latest[call_id]
+    latest[payment.call_id] = payment.id
 
 
 def refused(exc: PaymentError) -> web.Response:
@@ -34,9 +56,13 @@ def refused(exc: PaymentError) -> web.Response:
 
 async def create_payment(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
+    call_id = request.match_info["call_id"]
+    call = request.app[CALLS].get(call_id)
+    if call is not None and not request[PRINCIPAL].may_see(call.agent_id):
+        return forbidden()
     try:
         body = await request.json()
-    except json.JSONDecodeError:
+    except ValueError:  # not JSON, or not UTF-8
         return error(422, "invalid-json", "the body must be a JSON object")
     if not isinstance(body, dict):
         return error(422, "invalid-json", "the body must be a JSON object")
@@ -49,8 +75,6 @@ async def create_payment(request: web.Request) -> web.Response:
         return error(422, "invalid-field", message.removeprefix("Value error, "), field)
     if data.amount > settings.payments.max_amount:
         return error(422, "invalid-field", f"must be at most {settings.payments.max_amount}", "amount")
-    call_id = request.match_info["call_id"]
-    call = request.app[CALLS].get(call_id)
     language = data.language or (call.language if call else None) or settings.payments.default_language
     if language not in settings.payments.languages:
         return error(422, "invalid-field", f"must be one of {list(settings.payments.languages)}", "language")
@@ -65,6 +89,7 @@ async def create_payment(request: web.Request) -> web.Response:
         payment = request.app[PAYMENTS].request(call_id, payment_request)
     except PaymentError as exc:
         return refused(exc)
+    remember(request.app, payment)
     return web.json_response(
         payment.snapshot(), status=201, headers={"Location": f"/api/v1/payments/{payment.id}"}
     )
@@ -74,12 +99,18 @@ async def get_payment(request: web.Request) -> web.Response:
     payment = request.app[PAYMENTS].get(request.match_info["payment_id"])
     if payment is None:
         return error(404, "unknown-payment", "no such payment")
+    if not request[PRINCIPAL].may_see(payment.agent_id):
+        return forbidden()
     return web.json_response(payment.snapshot())
 
 
 async def abort_payment(request: web.Request) -> web.Response:
+    payment_id = request.match_info["payment_id"]
+    payment = request.app[PAYMENTS].get(payment_id)
+    if payment is not None and not request[PRINCIPAL].may_see(payment.agent_id):
+        return forbidden()
     try:
-        payment = request.app[PAYMENTS].abort(request.match_info["payment_id"])
+        payment = request.app[PAYMENTS].abort(payment_id)
     except PaymentError as exc:
         return refused(exc)
     return web.json_response(payment.snapshot(), status=202)
@@ -87,6 +118,8 @@ async def abort_payment(request: web.Request) -> web.Response:
 
 async def agent_call(request: web.Request) -> web.Response:
     agent_id = request.match_info["agent_id"]
+    if not request[PRINCIPAL].may_see(agent_id):
+        return forbidden()
     if agent_id not in request.app[SETTINGS].agents:
         return error(404, "unknown-agent", "no such agent")
     call = request.app[CALLS].for_agent(agent_id)

@@ -1,5 +1,5 @@
-"""The end-to-end payment rig: the daemon in-process against the real Asterisk, plus a
-driver app that plays the caller's phone and the agent's phone.
+"""The end-to-end payment rig: the daemon in-process against the real Asterisk, plus the
+driver app (securepay.testing.phones) that plays the caller's phone and the agent's phone.
 
 The driver keys digits as soon as the flow is waiting for them (so prompts are
 barged in on, keeping the suite fast) and records every digit the agent's phone hears.
@@ -9,30 +9,31 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 
 from securepay import config
-from securepay.ari import AriClient, AriSettings
-from securepay.ari.models import ChannelDtmfReceived, StasisStart
 from securepay.config import Settings
-from securepay.daemon import Daemon
-from securepay.events.bus import InProcessBus
+from securepay.daemon import Daemon, open_ledger
+from securepay.events.bus import EventBus, InProcessBus
 from securepay.flow import State
 from securepay.gateway.factory import open_gateway
 from securepay.payments.model import Payment
 from securepay.testing.asterisk_rig import AsteriskInstance
 from securepay.testing.gateway_sim import GatewaySimulator
-from tests.e2e.ari_helpers import EventLog
+from securepay.testing.phones import AGENT_ENDPOINT, Phones, driven_phones
+from securepay.web.auth import token_hash
 
-DRIVER_APP = "securepay-driver"
-AGENT_ENDPOINT = "Local/agentphone@securepay-test/n"
+ALICE_TOKEN = "alice-test-token-0123456789abcdef0123456789"
 FAST_IVR = {
     "SECUREPAY_IVR_INPUT_TIMEOUT_S": "10",
     "SECUREPAY_IVR_INTERDIGIT_TIMEOUT_S": "3",
+    "SECUREPAY_IVR_FALLBACK_CONTEXT": "securepay-test-fallback",
 }
 
 
@@ -48,28 +49,12 @@ def rig_settings(asterisk: AsteriskInstance, overrides: Mapping[str, str] = ()) 
         **dict(overrides),
     }
     base = config.load(None, env)
-    agents = {"alice": config.AgentConfig(name="Alice Smith", endpoint=AGENT_ENDPOINT)}
+    agents = {
+        "alice": config.AgentConfig(
+            name="Alice Smith", endpoint=AGENT_ENDPOINT, token_sha256=token_hash(ALICE_TOKEN)
+        )
+    }
     return base.model_copy(update={"agents": agents})
-
-
-@dataclass
-class Phones:
-    """The driver's side of one call: the caller's phone and the agent's phone."""
-
-    driver: AriClient
-    log: EventLog
-    caller_phone: str = ""
-    agent_phone: str = ""
-    agent_heard: list[str] = field(default_factory=list)
-
-    async def key(self, digits: str) -> None:
-        await self.driver.rest.send_dtmf(self.caller_phone, digits, between_ms=40, duration_ms=70)
-
-    async def hang_up_caller(self) -> None:
-        await self.driver.rest.hangup(self.caller_phone)
-
-    async def hang_up_agent(self) -> None:
-        await self.driver.rest.hangup(self.agent_phone)
 
 
 class PaymentRig:
@@ -77,18 +62,14 @@ class PaymentRig:
         self.daemon = daemon
         self.simulator = simulator
         self.phones = phones
-        self.http = aiohttp.ClientSession(base_url=f"http://127.0.0.1:{daemon.http_port}")
+        self.http = aiohttp.ClientSession(
+            base_url=f"http://127.0.0.1:{daemon.http_port}",
+            headers={"Authorization": f"Bearer {ALICE_TOKEN}"},
+        )
 
     async def place_call(self, agent: str = "alice", language: str = "", crm_record: str = "") -> str:
         """Dial in as a caller and wait until caller and agent are bridged; returns the call id."""
-        variables = {"_CALLER_LANGUAGE": language, "_CRM_RECORD": crm_record}
-        phone = await self.phones.driver.rest.originate(
-            f"Local/call-{agent}@securepay-test/n",
-            app=DRIVER_APP,
-            app_args="callerphone",
-            variables=variables,
-        )
-        self.phones.caller_phone = phone.id
+        await self.phones.call_in(agent, language, crm_record)
         call = await self.until(lambda: self._connected_call(agent))
         return call
 
@@ -104,6 +85,15 @@ class PaymentRig:
         payment = self.daemon.payments.get(data["id"])
         assert payment is not None
         return payment
+
+    @staticmethod
+    def step_error(payment: Payment) -> str | None:
+        """The error of the last step event published (e.g. "card-invalid")."""
+        return payment.last_error
+
+    @staticmethod
+    def failures(payment: Payment) -> int:
+        return payment.error_count
 
     def state(self, payment: Payment) -> State | None:
         return self.daemon.payments.flow_state(payment.id)
@@ -139,42 +129,30 @@ class PaymentRig:
 
 @contextlib.asynccontextmanager
 async def payment_rig(
-    asterisk: AsteriskInstance, overrides: Mapping[str, str] = ()
+    asterisk: AsteriskInstance, overrides: Mapping[str, str] = (), bus: EventBus | None = None
 ) -> AsyncIterator[PaymentRig]:
-    settings = rig_settings(asterisk, overrides)
+    workdir = Path(tempfile.mkdtemp(prefix="securepay-rig-"))
+    settings = rig_settings(
+        asterisk, {"SECUREPAY_LEDGER_PATH": str(workdir / "ledger.sqlite3"), **dict(overrides)}
+    )
     simulator = GatewaySimulator()
-    ari = asterisk.ari
-    driver = AriClient(AriSettings(ari.url, ari.username, ari.password, DRIVER_APP))
-    phones = Phones(driver, EventLog(driver))
-
-    async def answer_agent_phone(event: StasisStart) -> None:
-        if event.args == ("agentphone",):
-            phones.agent_phone = event.channel.id
-            await driver.rest.answer(event.channel.id)
-
-    def agent_heard(event: ChannelDtmfReceived) -> None:
-        if event.channel.id == phones.agent_phone:
-            phones.agent_heard.append(event.digit)
-
-    driver.on(StasisStart, answer_agent_phone)
-    driver.on(ChannelDtmfReceived, agent_heard)
-    driver_task = asyncio.create_task(driver.run())
-    async with open_gateway(settings.gateway, simulator=simulator) as gateway:
-        daemon = Daemon(settings, gateway, InProcessBus())
+    ledger = open_ledger(settings.ledger.path)
+    async with (
+        driven_phones(asterisk.ari) as phones,
+        open_gateway(settings.gateway, simulator=simulator) as gateway,
+    ):
+        daemon = Daemon(settings, gateway, bus or InProcessBus(), ledger)
         await daemon.start()
         rig = PaymentRig(daemon, simulator, phones)
         try:
             await asyncio.wait_for(daemon.ari.connected.wait(), 10)
-            await asyncio.wait_for(driver.connected.wait(), 10)
             yield rig
         finally:
             await rig.http.close()
             for channel in (phones.caller_phone, phones.agent_phone):
                 if channel:
                     with contextlib.suppress(Exception):
-                        await driver.rest.hangup(channel)
+                        await phones.driver.rest.hangup(channel)
             await daemon.stop()
-            await driver.close()
-            driver_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await driver_task
+            ledger.close()
+            shutil.rmtree(workdir, ignore_errors=True)

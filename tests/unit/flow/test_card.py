@@ -296,3 +296,7 @@ def test_card_details_wipe_keeps_the_brand() -> None:
     card = filled_card()
     card.wipe()
     assert card.brand == "visa"
+
+
+def test_jcb_legacy_range_is_recognised_as_jcb() -> None:
+    assert brand_of("3088000000000017") == "jcb"

@@ -11,9 +11,7 @@ from securepay.testing.gateway_sim import GatewaySimulator
 from .conftest import FUTURE_YEAR, closed_port_url, make_card, make_request, sim_config
 
 
-async def test_approved_charge_is_recorded_once(
-    sim: GatewaySimulator, gateway: AuthorizeNetGateway
-) -> None:
+async def test_approved_charge_is_recorded_once(sim: GatewaySimulator, gateway: AuthorizeNetGateway) -> None:
     request = make_request(amount="49.95")
     result = await gateway.charge(request)
     assert result.status is ChargeStatus.APPROVED
@@ -32,16 +30,12 @@ async def test_approved_charge_is_recorded_once(
     assert recorded.market_type == "1"
 
 
-async def test_amount_is_sent_with_two_decimals(
-    sim: GatewaySimulator, gateway: AuthorizeNetGateway
-) -> None:
+async def test_amount_is_sent_with_two_decimals(sim: GatewaySimulator, gateway: AuthorizeNetGateway) -> None:
     await gateway.charge(make_request(amount="5"))
     assert sim.charges[0].amount_text == "5.00"
 
 
-async def test_long_description_arrives_trimmed(
-    sim: GatewaySimulator, gateway: AuthorizeNetGateway
-) -> None:
+async def test_long_description_arrives_trimmed(sim: GatewaySimulator, gateway: AuthorizeNetGateway) -> None:
     await gateway.charge(make_request(description="Widget ünïcode " * 40))
     description = sim.charges[0].description
     assert description is not None
@@ -62,9 +56,7 @@ async def test_long_description_arrives_trimmed(
         ("38000000000006", "diners"),
     ],
 )
-async def test_sandbox_test_card_is_approved(
-    gateway: AuthorizeNetGateway, pan: str, brand: str
-) -> None:
+async def test_sandbox_test_card_is_approved(gateway: AuthorizeNetGateway, pan: str, brand: str) -> None:
     cvc = "9001" if brand == "amex" else "900"
     result = await gateway.charge(make_request(make_card(pan, cvc=cvc, brand=None)))
     assert result.status is ChargeStatus.APPROVED
@@ -102,9 +94,7 @@ async def test_card_code_901_is_declined_as_cvc_mismatch(gateway: AuthorizeNetGa
 
 
 @pytest.mark.parametrize(("cvc", "cvv"), [("900", "M"), ("902", "S"), ("903", "U"), ("904", "P")])
-async def test_card_codes_give_their_result_code(
-    gateway: AuthorizeNetGateway, cvc: str, cvv: str
-) -> None:
+async def test_card_codes_give_their_result_code(gateway: AuthorizeNetGateway, cvc: str, cvv: str) -> None:
     result = await gateway.charge(make_request(make_card(cvc=cvc)))
     assert result.status is ChargeStatus.APPROVED
     assert result.cvv_result == cvv
@@ -138,9 +128,7 @@ async def test_card_failing_luhn_is_refused_with_error_6(
     assert sim.charges == []
 
 
-async def test_card_brand_the_merchant_refuses(
-    sim: GatewaySimulator, gateway: AuthorizeNetGateway
-) -> None:
+async def test_card_brand_the_merchant_refuses(sim: GatewaySimulator, gateway: AuthorizeNetGateway) -> None:
     sim.accepted_account_types.discard("JCB")
     result = await gateway.charge(make_request(make_card("3088000000000017")))
     assert result.reason is ChargeReason.CARD_TYPE_NOT_ACCEPTED

@@ -82,7 +82,5 @@ def test_repr_of_a_request_shows_no_card_data() -> None:
 
 
 def test_explicit_postal_code_overrides_the_keyed_one() -> None:
-    request = ChargeRequest(
-        "INV1", Decimal("1.00"), "x", make_card(postal_code="46201"), postal_code="46282"
-    )
+    request = ChargeRequest("INV1", Decimal("1.00"), "x", make_card(postal_code="46201"), postal_code="46282")
     assert request.billing_postal_code == "46282"

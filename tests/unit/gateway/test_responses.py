@@ -122,15 +122,11 @@ def test_listed_transaction_code_maps_to_its_reason(
 
 
 def test_unlisted_decline_code_is_a_plain_decline() -> None:
-    assert read_charge_answer(transaction("2", "250"), CONTEXT).result.reason is (
-        ChargeReason.DECLINED
-    )
+    assert read_charge_answer(transaction("2", "250"), CONTEXT).result.reason is (ChargeReason.DECLINED)
 
 
 def test_unlisted_error_code_is_a_gateway_error() -> None:
-    assert read_charge_answer(transaction("3", "57"), CONTEXT).result.reason is (
-        ChargeReason.GATEWAY_ERROR
-    )
+    assert read_charge_answer(transaction("3", "57"), CONTEXT).result.reason is (ChargeReason.GATEWAY_ERROR)
 
 
 def test_failed_request_has_no_transaction_id() -> None:
@@ -160,9 +156,7 @@ def test_duplicate_without_original_names_nothing() -> None:
         ("E00027", ChargeReason.GATEWAY_ERROR),
     ],
 )
-def test_request_level_error_is_an_error_that_created_nothing(
-    code: str, reason: ChargeReason
-) -> None:
+def test_request_level_error_is_an_error_that_created_nothing(code: str, reason: ChargeReason) -> None:
     answer = read_charge_answer(api_error(code), CONTEXT)
     assert not answer.processed
     assert (answer.result.status, answer.result.reason) == (ChargeStatus.ERROR, reason)

@@ -5,6 +5,7 @@ from typing import Any
 
 import aiohttp
 
+from securepay.gateway import AuthorizeNetGateway
 from securepay.testing.gateway_sim import (
     BOM,
     SIM_API_LOGIN_ID,
@@ -51,9 +52,7 @@ async def test_plain_json_parsing_fails_on_the_bom(sim_url: str) -> None:
 
 
 async def test_misordered_request_is_rejected_naming_the_element(sim_url: str) -> None:
-    _, answer = await post(
-        sim_url, charge({"amount": "5.00", "transactionType": "authCaptureTransaction"})
-    )
+    _, answer = await post(sim_url, charge({"amount": "5.00", "transactionType": "authCaptureTransaction"}))
     message = first_message(answer)
     assert answer["messages"]["resultCode"] == "Error"
     assert message["code"] == "E00003"
@@ -93,9 +92,7 @@ async def test_misordered_card_fields_are_rejected_without_echoing_them(sim_url:
 
 
 async def test_unknown_element_is_rejected(sim_url: str) -> None:
-    _, answer = await post(
-        sim_url, charge({"transactionType": "authCaptureTransaction", "deviceType": "1"})
-    )
+    _, answer = await post(sim_url, charge({"transactionType": "authCaptureTransaction", "deviceType": "1"}))
     assert "invalid child element 'deviceType'" in first_message(answer)["text"]
 
 
@@ -118,7 +115,7 @@ async def test_ref_id_is_echoed(sim_url: str) -> None:
 
 
 async def test_recorded_charge_holds_no_card_data(
-    sim: GatewaySimulator, gateway: Any
+    sim: GatewaySimulator, gateway: AuthorizeNetGateway
 ) -> None:
     await gateway.charge(make_request())
     (recorded,) = sim.charges

@@ -1,0 +1,134 @@
+"""After a daemon crash or restart: adopt the calls Asterisk still holds, free stranded callers.
+
+Channels stay in Stasis when the daemon dies, so a caller in the middle of a payment
+would sit in the private bridge forever. The daemon names its bridges
+`securepay/call/<call id>/<agent id>` and `securepay/pay/<payment id>/<call id>`, and
+the agent leg it dials is `<call id>-agent`; from those, any bridge the registry does
+not know is rebuilt into a call, the caller is told the payment could not complete
+and is put back with the agent (or, with no agent left, sent to the fallback).
+The payment's own fate is settled from the ledger, not here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from securepay.ari import AriError, AriRest
+from securepay.calls.registry import Call, CallRegistry
+
+log = logging.getLogger("securepay.calls")
+
+RECOVERY_PROMPT = ("sound:securepay/payment-error", "sound:securepay/returning-to-agent")
+
+
+@dataclass
+class _Orphan:
+    call_id: str
+    agent_id: str = ""
+    call_bridge: dict[str, Any] | None = None
+    pay_bridges: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _orphans(bridges: list[dict[str, Any]], registry: CallRegistry) -> list[_Orphan]:
+    found: dict[str, _Orphan] = {}
+    for bridge in bridges:
+        parts = str(bridge.get("name", "")).split("/")
+        if len(parts) != 4 or parts[0] != "securepay":
+            continue
+        if parts[1] == "call":
+            orphan = found.setdefault(parts[2], _Orphan(parts[2]))
+            orphan.agent_id, orphan.call_bridge = parts[3], bridge
+        elif parts[1] == "pay":
+            found.setdefault(parts[3], _Orphan(parts[3])).pay_bridges.append(bridge)
+    return [orphan for call_id, orphan in found.items() if registry.get(call_id) is None]
+
+
+async def recover(
+    rest: AriRest,
+    registry: CallRegistry,
+    default_language: str,
+    to_fallback: Callable[[Call], Awaitable[None]],
+) -> None:
+    for orphan in _orphans(await rest.list_bridges(), registry):
+        try:
+            await _recover_call(rest, registry, orphan, default_language, to_fallback)
+        except AriError as exc:
+            log.error("could not recover call %s (%s)", orphan.call_id, exc.message)
+
+
+async def _recover_call(
+    rest: AriRest,
+    registry: CallRegistry,
+    orphan: _Orphan,
+    default_language: str,
+    to_fallback: Callable[[Call], Awaitable[None]],
+) -> None:
+    agent_channel = f"{orphan.call_id}-agent"
+    members = list(orphan.call_bridge["channels"]) if orphan.call_bridge else []
+    for pay in orphan.pay_bridges:
+        members += pay["channels"]
+    callers = [channel for channel in members if channel != agent_channel]
+    has_agent = agent_channel in members
+    if orphan.call_bridge is None or not callers:
+        await _release(rest, orphan, callers, has_agent, agent_channel, to_fallback, default_language)
+        return
+    caller = callers[0]
+    call = Call(
+        id=orphan.call_id,
+        agent_id=orphan.agent_id,
+        caller_channel=caller,
+        bridge_id=orphan.call_bridge["id"],
+        language=(await rest.get_channel(caller)).language or default_language,
+        agent_channel=agent_channel if has_agent else None,
+    )
+    was_paying = bool(orphan.pay_bridges)
+    await _close_pay_bridges(rest, orphan, call.bridge_id)
+    if not has_agent:
+        log.warning("recovered call %s has no agent left: caller to the fallback", call.id)
+        registry.add(call)
+        await to_fallback(call)
+        return
+    if was_paying:
+        await rest.add_to_bridge(call.bridge_id, caller)
+        await rest.play(caller, RECOVERY_PROMPT, lang=call.language)
+        log.warning(
+            "recovered call %s: the caller's unfinished payment was ended; back with the agent", call.id
+        )
+    else:
+        log.info("recovered call %s with agent %s", call.id, call.agent_id)
+    registry.add(call)
+
+
+async def _close_pay_bridges(rest: AriRest, orphan: _Orphan, call_bridge_id: str | None) -> None:
+    if orphan.pay_bridges and call_bridge_id:
+        with contextlib.suppress(AriError):
+            await rest.stop_bridge_moh(call_bridge_id)
+    for pay in orphan.pay_bridges:
+        with contextlib.suppress(AriError):
+            await rest.destroy_bridge(pay["id"])
+
+
+async def _release(
+    rest: AriRest,
+    orphan: _Orphan,
+    callers: list[str],
+    has_agent: bool,
+    agent_channel: str,
+    to_fallback: Callable[[Call], Awaitable[None]],
+    default_language: str,
+) -> None:
+    """A call that cannot be rebuilt (no caller, or no agent bridge): end what is left."""
+    await _close_pay_bridges(rest, orphan, orphan.call_bridge["id"] if orphan.call_bridge else None)
+    for caller in callers:
+        stray = Call(orphan.call_id, orphan.agent_id, caller, "", default_language)
+        await to_fallback(stray)
+    if has_agent:
+        with contextlib.suppress(AriError):
+            await rest.hangup(agent_channel)
+    if orphan.call_bridge is not None:
+        with contextlib.suppress(AriError):
+            await rest.destroy_bridge(orphan.call_bridge["id"])

@@ -1,0 +1,44 @@
+"""Writes each payment's life to the ledger (and its CRM activity to the outbox).
+
+A ledger failure is logged and swallowed: a disk problem must never strand a caller
+or stop a payment that is already under way.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from securepay.config import Settings
+from securepay.crm import agent_display_name, build_activity
+from securepay.ledger import Ledger
+from securepay.payments.model import Payment
+
+log = logging.getLogger("securepay.payments")
+
+
+class PaymentRecorder:
+    def __init__(self, ledger: Ledger, settings: Settings) -> None:
+        self._ledger = ledger
+        self._settings = settings
+
+    def _agent_name(self, payment: Payment) -> str:
+        return agent_display_name(self._settings.agents, payment.agent_id)
+
+    async def started(self, payment: Payment) -> None:
+        try:
+            await self._ledger.payment_started(payment, self._agent_name(payment))
+        except Exception as exc:
+            log.error("ledger: could not record the start of %s (%s)", payment.id, type(exc).__name__)
+
+    async def charge_submitted(self, payment: Payment) -> None:
+        try:
+            await self._ledger.charge_submitted(payment)
+        except Exception as exc:
+            log.error("ledger: could not record the invoice of %s (%s)", payment.id, type(exc).__name__)
+
+    async def finished(self, payment: Payment) -> None:
+        try:
+            activity = build_activity(payment, self._agent_name(payment), self._settings.crm)
+            await self._ledger.payment_finished(payment, activity)
+        except Exception as exc:
+            log.error("ledger: could not record the result of %s (%s)", payment.id, type(exc).__name__)

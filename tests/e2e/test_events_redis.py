@@ -1,0 +1,84 @@
+"""Events over a real Redis: in order to any subscriber, and relayed by any daemon to a panel."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from decimal import Decimal
+
+import redis.asyncio as aioredis
+
+from securepay.events.bus import RedisBus
+from securepay.events.publisher import PaymentEvents
+from securepay.payments.model import Payment, PaymentRequest, new_payment_id
+from securepay.testing.redis_rig import RedisInstance
+from tests.unit.web.support import ALICE_TOKEN, event_validator, web_rig
+
+STEPS = ("amount", "card_number", "expiry", "cvc", "postal_code", "processing")
+
+
+def alices_payment() -> Payment:
+    return Payment(new_payment_id(), "c-1", "alice", PaymentRequest("Widget", Decimal("9.99"), "USD", "en"))
+
+
+async def publish_a_payment(events: PaymentEvents) -> int:
+    """payment.requested, each step entering then completed, payment.result: the count sent."""
+    await events.publish("payment.requested", item="Widget", amount="9.99", currency="USD")
+    for step in STEPS:
+        for status in ("entering", "completed"):
+            await events.publish("payment.step", step=step, status=status, attempt=1, error=None)
+    await events.publish(
+        "payment.result",
+        outcome="success",
+        reason=None,
+        transaction_id="60000001",
+        amount="9.99",
+        currency="USD",
+        brand="visa",
+        last4="1111",
+    )
+    return 2 + 2 * len(STEPS)
+
+
+async def test_payment_events_reach_a_redis_subscriber_on_both_channels_in_order(
+    redis_server: RedisInstance,
+) -> None:
+    payment = alices_payment()
+    bus = RedisBus(redis_server.url)
+    subscriber = aioredis.Redis.from_url(redis_server.url, decode_responses=True)
+    pubsub = subscriber.pubsub(ignore_subscribe_messages=True)
+    channels = (f"securepay:agent:{payment.agent_id}", f"securepay:payment:{payment.id}")
+    await pubsub.subscribe(*channels)
+    try:
+        sent = await publish_a_payment(PaymentEvents(bus, payment))
+        received: dict[str, list[dict]] = {channel: [] for channel in channels}
+        while sum(map(len, received.values())) < 2 * sent:
+            message = await pubsub.get_message(timeout=5)
+            if message is not None:
+                received[message["channel"]].append(json.loads(message["data"]))
+    finally:
+        await pubsub.aclose()
+        await subscriber.aclose()
+        await bus.close()
+    validator = event_validator()
+    for events in received.values():
+        assert [e["seq"] for e in events] == list(range(1, sent + 1))
+        for event in events:
+            validator.validate(event)
+    assert received[channels[0]] == received[channels[1]]
+
+
+async def test_any_daemon_relays_an_agents_events_from_redis_to_the_panel(
+    redis_server: RedisInstance,
+) -> None:
+    elsewhere = RedisBus(redis_server.url)
+    async with web_rig(bus=RedisBus(redis_server.url)) as rig:
+        ws = await rig.client().ws_connect("/api/v1/events")
+        await ws.send_json({"type": "auth", "token": ALICE_TOKEN})
+        assert (await asyncio.wait_for(ws.receive_json(), 5))["type"] == "snapshot"
+        sent = await publish_a_payment(PaymentEvents(elsewhere, alices_payment()))
+        relayed = [await asyncio.wait_for(ws.receive_json(), 5) for _ in range(sent)]
+        await ws.close()
+    await elsewhere.close()
+    assert [e["seq"] for e in relayed] == list(range(1, sent + 1))
+    assert relayed[-1]["type"] == "payment.result"

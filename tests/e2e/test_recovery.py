@@ -1,0 +1,160 @@
+"""No caller is stranded when the daemon dies or Asterisk restarts mid-payment."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from securepay.flow import State
+from securepay.testing.asterisk_rig import AsteriskInstance, free_port
+from securepay.testing.phones import AGENT_ENDPOINT, driven_phones
+from securepay.web.auth import token_hash
+from tests.e2e.payment_rig import ALICE_TOKEN, PaymentRig, payment_rig
+from tests.e2e.test_payment_flow import VISA, confirm_amount, enter
+
+AUTH = {"Authorization": f"Bearer {ALICE_TOKEN}"}
+
+
+def daemon_config(tmp_path: Path, asterisk: AsteriskInstance, http_port: int) -> Path:
+    ari = asterisk.ari
+    path = tmp_path / "securepay.toml"
+    path.write_text(
+        f"""
+[ari]
+url = "{ari.url}"
+username = "{ari.username}"
+password = "{ari.password}"
+reconnect_max_s = 1
+
+[http]
+port = {http_port}
+
+[ivr]
+input_timeout_s = 10
+fallback_context = "securepay-test-fallback"
+
+[ledger]
+path = "{tmp_path / "ledger.sqlite3"}"
+
+[agents.alice]
+name = "Alice Smith"
+endpoint = "{AGENT_ENDPOINT}"
+token_sha256 = "{token_hash(ALICE_TOKEN)}"
+"""
+    )
+    return path
+
+
+async def start_daemon(config: Path) -> asyncio.subprocess.Process:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SECUREPAY_")}
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "securepay.cli",
+        "run",
+        "--config",
+        str(config),
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+
+
+async def poll(http: aiohttp.ClientSession, path: str, check: Any, timeout: float = 30) -> dict[str, Any]:
+    async def attempt() -> dict[str, Any]:
+        while True:
+            try:
+                async with http.get(path, headers=AUTH) as resp:
+                    if resp.status == 200 and check(body := await resp.json(content_type=None)):
+                        return body
+            except aiohttp.ClientConnectionError:
+                pass
+            await asyncio.sleep(0.1)
+
+    return await asyncio.wait_for(attempt(), timeout)
+
+
+async def test_a_daemon_killed_mid_payment_leaves_no_caller_stranded(
+    asterisk: AsteriskInstance, tmp_path: Path
+) -> None:
+    port = free_port()
+    config = daemon_config(tmp_path, asterisk, port)
+    first = await start_daemon(config)
+    second: asyncio.subprocess.Process | None = None
+    async with (
+        driven_phones(asterisk.ari) as phones,
+        aiohttp.ClientSession(f"http://127.0.0.1:{port}") as http,
+    ):
+        try:
+            await poll(http, "/api/v1/me", lambda _: True)
+            await phones.call_in("alice")
+            call = await poll(http, "/api/v1/agents/alice/call", lambda body: body["connected"])
+            async with http.post(
+                f"/api/v1/calls/{call['id']}/payments",
+                json={"item": "Widget", "amount": "10.00"},
+                headers=AUTH,
+            ) as resp:
+                assert resp.status == 201
+                payment = await resp.json()
+            await poll(
+                http, f"/api/v1/payments/{payment['id']}", lambda p: p["steps"]["amount"] == "entering"
+            )
+            await phones.key("1")
+            await poll(
+                http, f"/api/v1/payments/{payment['id']}", lambda p: p["steps"]["card_number"] == "entering"
+            )
+            await phones.key("4111")
+
+            first.send_signal(signal.SIGKILL)
+            await first.wait()
+            second = await start_daemon(config)
+
+            adopted = await poll(http, "/api/v1/agents/alice/call", lambda body: body["connected"])
+            assert adopted["id"] == call["id"] and adopted["payment_id"] is None
+            bridges = await phones.driver.rest.list_bridges()
+            names = {b["name"]: set(b["channels"]) for b in bridges}
+            assert not any(name.startswith("securepay/pay/") for name in names)
+            assert len(names[f"securepay/call/{call['id']}/alice"]) == 2
+            async with http.post(
+                f"/api/v1/calls/{call['id']}/payments",
+                json={"item": "Widget", "amount": "10.00"},
+                headers=AUTH,
+            ) as resp:
+                assert resp.status == 201, await resp.text()
+        finally:
+            for process in (first, second):
+                if process is not None and process.returncode is None:
+                    process.send_signal(signal.SIGTERM)
+                    await asyncio.wait_for(process.wait(), 30)
+
+
+async def test_an_asterisk_restart_mid_payment_ends_the_payment_and_the_daemon_carries_on(
+    fresh_asterisk: AsteriskInstance,
+) -> None:
+    await asyncio.to_thread(fresh_asterisk.start)
+    async with payment_rig(fresh_asterisk) as rig:
+        payment = await rig.request_payment(await rig.place_call())
+        await confirm_amount(rig, payment)
+        await enter(rig, payment, State.CARD_NUMBER_ENTRY, State.CARD_NUMBER_CONFIRM, VISA + "#")
+        await asyncio.to_thread(fresh_asterisk.stop)
+        await asyncio.to_thread(fresh_asterisk.start)
+        await rig.finished(payment, timeout=60)
+        assert payment.outcome is not None and payment.outcome.value == "caller-hung-up"
+        assert rig.simulator.charges == []
+        assert rig.daemon.calls.all() == []
+        await rig.until(lambda: rig.daemon.ari.connected.is_set() and rig.phones.driver.connected.is_set())
+        await place_and_pay_again(rig)
+
+
+async def place_and_pay_again(rig: PaymentRig) -> None:
+    rig.phones.agent_phone = ""
+    payment = await rig.request_payment(await rig.place_call())
+    await rig.key_at(payment, State.AMOUNT_CONFIRM, "*")
+    await rig.finished(payment)
+    assert payment.outcome is not None and payment.outcome.value == "caller-cancelled"

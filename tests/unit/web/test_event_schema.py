@@ -1,0 +1,77 @@
+"""The versioned event schema describes what the publisher sends, and nothing else."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+
+import pytest
+
+from securepay.events.bus import InProcessBus
+from securepay.events.publisher import PaymentEvents, agent_channel
+from securepay.payments.model import Payment, PaymentRequest, new_payment_id
+from tests.unit.web.support import event_validator
+
+VALIDATOR = event_validator()
+
+
+async def published(*emit: tuple[str, dict]) -> list[dict]:
+    bus = InProcessBus()
+    payment = Payment(new_payment_id(), "c-1", "alice", PaymentRequest("Widget", Decimal("5"), "USD", "en"))
+    events = PaymentEvents(bus, payment)
+    async with bus.subscribe([agent_channel("alice")]) as stream:
+        for kind, fields in emit:
+            if kind == "payment.cancelled":
+                await events.cancelled(**fields)
+            else:
+                await events.publish(kind, **fields)
+        return [await asyncio.wait_for(anext(stream), 1) for _ in emit]
+
+
+EVERY_KIND = (
+    ("payment.requested", {"item": "Widget", "amount": "5.00", "currency": "USD"}),
+    ("payment.step", {"step": "card_number", "status": "entering", "attempt": 2, "error": "card-invalid"}),
+    ("payment.step", {"step": "processing", "status": "completed", "attempt": 1, "error": None}),
+    ("payment.cancelled", {"by": "agent"}),
+    (
+        "payment.result",
+        {
+            "outcome": "success",
+            "reason": None,
+            "transaction_id": "60123456789",
+            "amount": "5.00",
+            "currency": "USD",
+            "brand": "visa",
+            "last4": "1111",
+        },
+    ),
+    ("payment.crm", {"status": "posted", "crm_record_id": "CRM-1", "error": None}),
+)
+
+
+async def test_every_kind_of_event_the_publisher_sends_fits_the_schema() -> None:
+    events = await published(*EVERY_KIND)
+    for event in events:
+        VALIDATOR.validate(event)
+    assert [e["seq"] for e in events] == list(range(1, len(EVERY_KIND) + 1))
+
+
+@pytest.mark.parametrize(
+    ("kind", "fields"),
+    [
+        ("payment.result", {**EVERY_KIND[4][1], "card_number": "4111111111111111"}),
+        ("payment.step", {"step": "card_number", "status": "typing", "attempt": 1, "error": None}),
+        ("payment.step", {"step": "pin", "status": "entering", "attempt": 1, "error": None}),
+        ("payment.result", {**EVERY_KIND[4][1], "amount": 5.0}),
+        ("payment.refunded", {}),
+    ],
+    ids=["card-data", "unknown-status", "unknown-step", "float-amount", "unknown-type"],
+)
+async def test_an_event_outside_the_schema_is_refused(kind: str, fields: dict) -> None:
+    (event,) = await published((kind, fields))
+    assert not VALIDATOR.is_valid(event)
+
+
+async def test_an_event_of_another_schema_version_is_refused() -> None:
+    (event,) = await published(EVERY_KIND[0])
+    assert not VALIDATOR.is_valid({**event, "schema": "securepay.event/2"})
