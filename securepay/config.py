@@ -56,6 +56,18 @@ class AriConfig(Section):
         return value.rstrip("/")
 
 
+class AmiConfig(Section):
+    """Asterisk's manager interface: needed only to take payments on calls bridged by Queue()/Dial()."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(5038, ge=1, le=65535)
+    username: str = "securepay"
+    password: SecretStr = SecretStr("change-me")
+    manager_conf: str = ""
+    """Path of Asterisk's manager.conf: `securepay check` reads it for users that receive DTMF events."""
+
+
 class HttpConfig(Section):
     listen: str = "127.0.0.1"
     port: int = Field(8080, ge=0, le=65535)
@@ -221,6 +233,7 @@ class WebConfig(Section):
 
 class Settings(Section):
     ari: AriConfig = AriConfig()
+    ami: AmiConfig = AmiConfig()
     http: HttpConfig = HttpConfig()
     redis: RedisConfig = RedisConfig()
     log: LogConfig = LogConfig()

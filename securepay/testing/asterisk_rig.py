@@ -30,6 +30,7 @@ CONFIG_DIR = REPO / "asterisk-config"
 SOUNDS_DIR = REPO / "sounds"
 APP = "securepay"
 ARI_USER = "securepay"
+AMI_USER = "securepay"
 
 TEST_DIALPLAN = """
 [securepay-test]
@@ -94,7 +95,9 @@ class AsteriskInstance:
         self.dir = install.host_path(self.inner_dir)
         self.ari_port = free_port()
         self.sip_port = free_port()
+        self.ami_port = free_port()
         self.password = secrets.token_urlsafe(16)
+        self.ami_password = secrets.token_urlsafe(16)
         self._process: subprocess.Popen[bytes] | None = None
         self._pid: int | None = None
 
@@ -107,6 +110,8 @@ class AsteriskInstance:
             "ari_port": self.ari_port,
             "sip_port": self.sip_port,
             "password": self.password,
+            "ami_port": self.ami_port,
+            "ami_password": self.ami_password,
         }
 
     @classmethod
@@ -115,6 +120,9 @@ class AsteriskInstance:
         instance.ari_port = int(str(state["ari_port"]))
         instance.sip_port = int(str(state["sip_port"]))
         instance.password = str(state["password"])
+        if state.get("ami_port"):
+            instance.ami_port = int(str(state["ami_port"]))
+            instance.ami_password = str(state["ami_password"])
         instance._pid = int(str(state["pid"])) if state.get("pid") else None
         return instance
 
@@ -208,7 +216,9 @@ class AsteriskInstance:
         )
         (etc / "pjsip.conf").write_text(pjsip)
         (etc / "extensions.conf").write_text((CONFIG_DIR / "extensions.conf").read_text() + TEST_DIALPLAN)
-        (etc / "manager.conf").write_text("[general]\nenabled = no\n")
+        manager = set_option((CONFIG_DIR / "manager.conf").read_text(), "general", "port", str(self.ami_port))
+        manager = set_option(manager, AMI_USER, "secret", self.ami_password)
+        (etc / "manager.conf").write_text(manager)
         (etc / "rtp.conf").write_text("[general]\nrtpstart = 20000\nrtpend = 30000\n")
         stock_indications = self.install.host_path("/etc/asterisk/indications.conf")
         if stock_indications.exists():

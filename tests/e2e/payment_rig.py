@@ -18,6 +18,7 @@ from typing import Any
 import aiohttp
 
 from securepay import config
+from securepay.ari.models import PlaybackFinished
 from securepay.config import Settings
 from securepay.daemon import Daemon, open_ledger
 from securepay.events.bus import EventBus, InProcessBus
@@ -62,6 +63,8 @@ class PaymentRig:
         self.daemon = daemon
         self.simulator = simulator
         self.phones = phones
+        self.playback_states: list[str] = []
+        daemon.ari.on(PlaybackFinished, lambda event: self.playback_states.append(event.playback.state))
         self.http = aiohttp.ClientSession(
             base_url=f"http://127.0.0.1:{daemon.http_port}",
             headers={"Authorization": f"Bearer {ALICE_TOKEN}"},

@@ -7,6 +7,9 @@ on prompts) and the agent's phone (recording every digit the agent could hear).
 from __future__ import annotations
 
 import asyncio
+import logging
+
+import pytest
 
 from securepay.flow import State
 from securepay.payments.model import Payment
@@ -284,3 +287,34 @@ async def test_the_agent_can_abort_and_the_caller_returns(asterisk: AsteriskInst
         await rig.finished(payment)
         assert payment.outcome.value == "agent-cancelled"
         await assert_back_with_agent(rig, payment)
+
+
+async def test_a_spanish_caller_hears_the_spanish_prompts(asterisk: AsteriskInstance) -> None:
+    async with payment_rig(asterisk) as rig:
+        payment = await rig.request_payment(await rig.place_call(language="es"))
+        assert payment.request.language == "es"
+        await key_card(rig, payment)
+        await rig.finished(payment)
+        assert payment.outcome.value == "success"
+        assert rig.playback_states and "failed" not in rig.playback_states
+        sound = await rig.daemon.ari.rest.request("GET", "/sounds/securepay%2Fintro")
+        assert {"language": "es", "format": "ulaw"} in sound["formats"]
+
+
+async def test_no_log_line_carries_card_digits_or_the_ari_password(
+    asterisk: AsteriskInstance, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    log_before = asterisk.log_path.read_text()
+    async with payment_rig(asterisk) as rig:
+        payment = await rig.request_payment(await rig.place_call(), item="Gift card 4111 for Bob")
+        await key_card(rig, payment, card="5424000000000015", expiry="0731", cvc="473")
+        await rig.finished(payment)
+        assert payment.outcome.value == "success"
+    ours = caplog.text
+    theirs = asterisk.log_path.read_text()[len(log_before) :]
+    for text in (ours, theirs):
+        assert "5424000000000015" not in text and "542400000000" not in text
+        assert asterisk.password not in text
+        assert "DTMF" not in text
+    assert "securepay.ivr" in ours, "the payment did log, just nothing secret"
