@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from securepay import __version__, config, daemon, logs
-from securepay.ari import AriAuthError, AriClient, AriError
+from securepay.ari import AriAuthError
 from securepay.crm import commands as crm_commands
 from securepay.ledger import commands as ledger_commands
 from securepay.web.auth import new_token, token_hash
@@ -38,13 +38,17 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="securepay", description="Secure phone payments for Asterisk.")
     parser.add_argument("--version", action="version", version=f"securepay {__version__}")
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
-    for name, handler, text in (
-        ("run", _run, "run the daemon"),
-        ("check", _check, "validate the config and reach Asterisk"),
-    ):
-        cmd = sub.add_parser(name, help=text, description=text)
-        _add_config_option(cmd)
-        cmd.set_defaults(handler=handler)
+    run = sub.add_parser("run", help="run the daemon", description="Run the daemon.")
+    _add_config_option(run)
+    run.set_defaults(handler=_run)
+    check_text = "validate the config, reach Asterisk and every service, and look for card-data leaks"
+    check_cmd = sub.add_parser(
+        "check",
+        help=check_text,
+        description=check_text + ". Prints OK / FAIL / SKIP with the fix for each FAIL; exit 1 on any FAIL.",
+    )
+    _add_config_option(check_cmd)
+    check_cmd.set_defaults(handler=_check, pass_args=True)
     token = sub.add_parser(
         "token",
         help="make an API token for an agent or supervisor",
@@ -93,30 +97,10 @@ def _run(settings: config.Settings) -> int:
     return 0
 
 
-def _check(settings: config.Settings) -> int:
-    try:
-        version = asyncio.run(_ari_version(settings))
-    except AriAuthError:
-        print(f"FAIL ari: user {settings.ari.username!r} rejected at {settings.ari.url}: check the password")
-        return EXIT_ARI
-    except AriError as exc:
-        print(
-            f"FAIL ari: {settings.ari.url} unreachable ({exc.message}): "
-            "is Asterisk up with http.conf enabled?"
-        )
-        return EXIT_ARI
-    print("OK   config")
-    print(f"OK   ari: Asterisk {version} at {settings.ari.url}")
-    return 0
+def _check(settings: config.Settings, args: argparse.Namespace) -> int:
+    from securepay.ops import check
 
-
-async def _ari_version(settings: config.Settings) -> str:
-    client = AriClient(daemon.ari_settings(settings))
-    try:
-        info = await client.rest.asterisk_info()
-        return str(info.get("system", {}).get("version", "?"))
-    finally:
-        await client.close()
+    return check.run(settings, args.config)
 
 
 if __name__ == "__main__":

@@ -16,9 +16,12 @@ from typing import Any
 
 from aiohttp import web
 
+from securepay.ami import AmiClient
 from securepay.ari import AriClient, AriSettings
 from securepay.ari.client import ConnectionState
+from securepay.calls.dialplan import DialplanCalls
 from securepay.calls.intake import CallIntake
+from securepay.calls.recording import RecordingMuter
 from securepay.calls.registry import CallRegistry
 from securepay.config import ConfigError, Settings
 from securepay.crm.connector import Connector
@@ -43,6 +46,14 @@ def open_ledger(path: Path) -> Ledger:
         return Ledger.open(path)
     except (OSError, LedgerError) as exc:
         raise ConfigError(f"ledger.path: cannot open {path}: {exc}") from None
+
+
+def ami_client(settings: Settings) -> AmiClient | None:
+    """AMI is needed only for Queue/Dial calls and MixMonitor muting: off unless enabled."""
+    ami = settings.ami
+    if not ami.enabled:
+        return None
+    return AmiClient(ami.host, ami.port, ami.username, ami.password.get_secret_value())
 
 
 def ari_settings(settings: Settings) -> AriSettings:
@@ -71,7 +82,18 @@ class Daemon:
         self.ari = AriClient(ari_settings(settings))
         self.calls = CallRegistry()
         self.recorder = PaymentRecorder(ledger, settings)
-        self.payments = PaymentService(settings, self.calls, self.ari.rest, gateway, bus, self.recorder)
+        self.ami = ami_client(settings)
+        self.dialplan = DialplanCalls(self.ari.rest, self.ami, self.calls, settings) if self.ami else None
+        self.payments = PaymentService(
+            settings,
+            self.calls,
+            self.ari.rest,
+            gateway,
+            bus,
+            self.recorder,
+            RecordingMuter(self.ami),
+            self.dialplan,
+        )
         self._gateway = gateway
         self._ledger = ledger
         self.outbox = (
@@ -80,7 +102,7 @@ class Daemon:
             else None
         )
         self._background: set[asyncio.Task[None]] = set()
-        self.intake = CallIntake(self.ari, self.calls, settings, self.payments)
+        self.intake = CallIntake(self.ari, self.calls, settings, self.payments, self.dialplan)
         self.payments.to_fallback = self.intake.caller_to_fallback
         self.payments.end_call = self.intake.end_call
         self.http_port = 0
@@ -108,6 +130,8 @@ class Daemon:
         for task in list(self._background):
             task.cancel()
         await self.intake.close()
+        if self.ami is not None:
+            await self.ami.close()
         if self._web is not None:
             await self._web.cleanup()
         await self.ari.close()

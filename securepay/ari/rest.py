@@ -63,6 +63,10 @@ class AriRest:
         data = await self.request("GET", f"/applications/{app}")
         return AppState(app, frozenset(data.get("channel_ids", [])), frozenset(data.get("bridge_ids", [])))
 
+    async def list_channels(self) -> list[Channel]:
+        """Every channel in Asterisk, in Stasis or not (used to find dialplan-bridged calls)."""
+        return [Channel.from_json(data) for data in await self.request("GET", "/channels")]
+
     async def get_channel(self, channel_id: str) -> Channel:
         return Channel.from_json(await self.request("GET", f"/channels/{channel_id}"))
 

@@ -23,8 +23,9 @@ from securepay.ari.models import (
     StasisStart,
 )
 from securepay.ari.rest import AppState
+from securepay.calls.dialplan import DialplanCalls
 from securepay.calls.recovery import recover
-from securepay.calls.registry import Call, CallRegistry, Role, new_call_id
+from securepay.calls.registry import Call, CallRegistry, Role, bridge_name, new_call_id
 from securepay.config import Settings
 
 log = logging.getLogger("securepay.calls")
@@ -46,19 +47,21 @@ class PaymentHooks(Protocol):
     def playback_finished(self, playback_id: str) -> None: ...
 
 
-def bridge_name(call: Call) -> str:
-    return f"securepay/call/{call.id}/{call.agent_id}"
-
-
 class CallIntake:
     def __init__(
-        self, ari: AriClient, registry: CallRegistry, settings: Settings, payments: PaymentHooks
+        self,
+        ari: AriClient,
+        registry: CallRegistry,
+        settings: Settings,
+        payments: PaymentHooks,
+        dialplan: DialplanCalls | None = None,
     ) -> None:
         self._ari = ari
         self._rest = ari.rest
         self._registry = registry
         self._settings = settings
         self._payments = payments
+        self._dialplan = dialplan
         self._tasks: set[asyncio.Task[None]] = set()
         ari.on(StasisStart, self._stasis_start)
         ari.on(StasisEnd, self._stasis_end)
@@ -73,6 +76,9 @@ class CallIntake:
             await self._inbound(event)
         elif kind == "agent":
             await self._agent_answered(event)
+        elif kind == "redirected" and not (self._dialplan and self._dialplan.arrived(event)):
+            log.warning("a channel was redirected into securepay unasked: sending it to the fallback")
+            await self.send_to_fallback(event.channel.id)
 
     async def _inbound(self, event: StasisStart) -> None:
         caller = event.channel
@@ -86,6 +92,7 @@ class CallIntake:
             id=new_call_id(),
             agent_id=agent_id,
             caller_channel=caller.id,
+            caller_name=caller.name,
             bridge_id="",
             language=caller.language or self._settings.payments.default_language,
         )
@@ -120,6 +127,7 @@ class CallIntake:
             return
         call.agent_dialing = None
         call.agent_channel = event.channel.id
+        call.agent_name = event.channel.name
         try:
             await self._rest.stop_ring(call.caller_channel)
             await self._rest.add_to_bridge(call.bridge_id, event.channel.id)

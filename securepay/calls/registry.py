@@ -26,6 +26,9 @@ class Call:
     bridge_id: str
     language: str
     agent_channel: str | None = None
+    caller_name: str = ""
+    agent_name: str = ""
+    """Channel names (e.g. PJSIP/alice-00000012): AMI addresses channels by name."""
     agent_dialing: str | None = None
     """The agent leg we originated, until it answers."""
     crm_record_id: str | None = None
@@ -35,6 +38,11 @@ class Call:
     @property
     def connected(self) -> bool:
         return self.agent_channel is not None
+
+
+def bridge_name(call: Call) -> str:
+    """The agent bridge's name carries the call and agent, so a restarted daemon can adopt it."""
+    return f"securepay/call/{call.id}/{call.agent_id}"
 
 
 def new_call_id() -> str:

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from securepay.ari import AriError, AriNotFound, AriRest
+from securepay.calls.recording import RecordingMuter
 from securepay.calls.registry import Call
 from securepay.events.publisher import PaymentEvents
 from securepay.flow import (
@@ -61,6 +62,7 @@ class PaymentRunner:
         gateway: Gateway,
         events: PaymentEvents,
         recorder: PaymentRecorder,
+        recordings: RecordingMuter,
         moh_class: str,
         to_fallback: Callable[[Call], Awaitable[None]],
         end_call: Callable[[Call], Awaitable[None]],
@@ -72,6 +74,7 @@ class PaymentRunner:
         self._gateway = gateway
         self._events = events
         self._recorder = recorder
+        self._recordings = recordings
         self._moh_class = moh_class
         self._to_fallback = to_fallback
         self._end_call = end_call
@@ -223,6 +226,7 @@ class PaymentRunner:
         await rest.remove_from_bridge(call.bridge_id, call.caller_channel)
         self._caller_placed = False
         await rest.add_to_bridge(self._private_bridge, call.caller_channel)
+        await self._recordings.mute(call)
         with contextlib.suppress(AriError):
             await rest.start_bridge_moh(call.bridge_id, self._moh_class)
         self.payment.state = "in-ivr"
@@ -237,6 +241,7 @@ class PaymentRunner:
             with contextlib.suppress(AriError):
                 await rest.destroy_bridge(self._private_bridge)
             self._private_bridge = None
+            await self._recordings.unmute(self.call)
 
     async def _return_caller(self) -> None:
         await self._leave_private_bridge()

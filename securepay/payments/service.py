@@ -9,9 +9,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 
-from securepay.ari import AriRest
+from securepay.ari import AriError, AriRest
+from securepay.calls.dialplan import ID_PREFIX, AdoptionError, DialplanCall, DialplanCalls
+from securepay.calls.recording import RecordingMuter
 from securepay.calls.registry import Call, CallRegistry
 from securepay.config import Settings
 from securepay.events.bus import EventBus
@@ -54,6 +57,8 @@ class PaymentService:
         gateway: Gateway,
         bus: EventBus,
         recorder: PaymentRecorder,
+        recordings: RecordingMuter,
+        dialplan: DialplanCalls | None = None,
     ) -> None:
         self._settings = settings
         self._flow_settings = flow_settings(settings)
@@ -62,6 +67,8 @@ class PaymentService:
         self._gateway = gateway
         self._bus = bus
         self._recorder = recorder
+        self._recordings = recordings
+        self._dialplan = dialplan
         self._payments: dict[str, Payment] = {}
         self._runners: dict[str, PaymentRunner] = {}
         self._events: dict[str, PaymentEvents] = {}
@@ -69,10 +76,18 @@ class PaymentService:
         self.to_fallback: Callable[[Call], Awaitable[None]] | None = None
         self.end_call: Callable[[Call], Awaitable[None]] | None = None
 
-    def request(self, call_id: str, request: PaymentRequest) -> Payment:
+    async def request(self, call_id: str, request: PaymentRequest, agent_id: str | None = None) -> Payment:
+        """Start a payment; a Queue/Dial call (id `d-...`) is first moved into securepay's bridge."""
         call = self._registry.get(call_id)
+        if call is None and self._dialplan is not None and call_id.startswith(ID_PREFIX) and agent_id:
+            try:
+                call = await self._dialplan.adopt(call_id, agent_id)
+            except AdoptionError as exc:
+                raise PaymentError("unknown-call", str(exc)) from None
         if call is None:
             raise PaymentError("unknown-call", f"no live call {call_id}")
+        if request.crm_record_id is None and call.crm_record_id:
+            request = replace(request, crm_record_id=call.crm_record_id)
         if call.payment_id is not None:
             raise PaymentError("session-in-progress", f"call {call_id} already has payment {call.payment_id}")
         if not call.connected:
@@ -89,6 +104,7 @@ class PaymentService:
             gateway=self._gateway,
             events=events,
             recorder=self._recorder,
+            recordings=self._recordings,
             moh_class=self._settings.ivr.moh_class,
             to_fallback=self.to_fallback,
             end_call=self.end_call,
@@ -109,6 +125,16 @@ class PaymentService:
             self._runners.pop(runner.payment.id, None)
             if runner.call.payment_id == runner.payment.id:
                 runner.call.payment_id = None
+
+    async def find_dialplan_call(self, agent_id: str) -> DialplanCall | None:
+        """The agent's Queue/Dial call, when AMI is configured and there is one."""
+        if self._dialplan is None:
+            return None
+        try:
+            return await self._dialplan.find(agent_id)
+        except AriError as exc:
+            log.warning("could not look for agent %s's dialplan call (%s)", agent_id, exc.message)
+            return None
 
     def get(self, payment_id: str) -> Payment | None:
         return self._payments.get(payment_id)

@@ -45,6 +45,12 @@ exten => _call-.,1,Set(CHANNEL(language)=${IF($["${CALLER_LANGUAGE}" = ""]?en:${
  same => n,Set(SECUREPAY_CRM_RECORD=${CRM_RECORD})
  same => n,Stasis(securepay,inbound,${EXTEN:5})
  same => n,Hangup()
+; A caller bridged to agent <id> by Dial() and recorded by MixMonitor, as on an existing
+; PBX: securepay takes it over only when a payment is requested (AMI Redirect).
+exten => _dial-.,1,Set(CHANNEL(language)=en)
+ same => n,MixMonitor(${RECORDING})
+ same => n,Dial(Local/agentphone@securepay-test/n)
+ same => n,Hangup()
 ; The agent's phone: securepay dials it; the driver answers it in its own app.
 exten => agentphone,1,Stasis(securepay-driver,agentphone)
  same => n,Hangup()
@@ -53,6 +59,12 @@ exten => agentphone,1,Stasis(securepay-driver,agentphone)
 ; Tests point [ivr] fallback_context here to see a caller arrive in the fallback.
 exten => s,1,Stasis(securepay-driver,fallback)
  same => n,Hangup()
+"""
+
+
+TEST_MODULES = """
+; The test dialplan's stand-in for an operator's recording (Queue/Dial mode tests).
+load => app_mixmonitor.so
 """
 
 
@@ -205,8 +217,9 @@ class AsteriskInstance:
             (self.dir / sub).mkdir(parents=True, exist_ok=True)
         etc = self.dir / "etc"
         (etc / "asterisk.conf").write_text(self._asterisk_conf())
-        for name in ("logger.conf", "modules.conf", "musiconhold.conf"):
+        for name in ("logger.conf", "musiconhold.conf"):
             shutil.copy(CONFIG_DIR / name, etc / name)
+        (etc / "modules.conf").write_text((CONFIG_DIR / "modules.conf").read_text() + TEST_MODULES)
         http = set_option((CONFIG_DIR / "http.conf").read_text(), "general", "bindport", str(self.ari_port))
         (etc / "http.conf").write_text(http)
         ari = set_option((CONFIG_DIR / "ari.conf").read_text(), ARI_USER, "password", self.password)

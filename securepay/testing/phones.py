@@ -41,11 +41,15 @@ class Phones:
     async def hang_up_agent(self) -> None:
         await self.driver.rest.hangup(self.agent_phone)
 
-    async def call_in(self, agent_id: str, language: str = "", crm_record: str = "") -> None:
-        """Dial in as a caller for `agent_id`, as the dialplan's `securepay-inbound` would route it."""
-        variables = {"_CALLER_LANGUAGE": language, "_CRM_RECORD": crm_record}
+    async def call_in(
+        self, agent_id: str, language: str = "", crm_record: str = "", *, dial_with_recording: str = ""
+    ) -> None:
+        """Dial in as a caller for `agent_id`: routed to securepay like `securepay-inbound`, or,
+        with `dial_with_recording` (a path as Asterisk sees it), bridged by Dial() and recorded."""
+        variables = {"_CALLER_LANGUAGE": language, "_CRM_RECORD": crm_record, "RECORDING": dial_with_recording}
+        route = "dial" if dial_with_recording else "call"
         phone = await self.driver.rest.originate(
-            f"Local/call-{agent_id}@securepay-test/n",
+            f"Local/{route}-{agent_id}@securepay-test/n",
             app=DRIVER_APP,
             app_args="callerphone",
             variables=variables,

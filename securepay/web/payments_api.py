@@ -9,6 +9,7 @@ from __future__ import annotations
 from aiohttp import web
 from pydantic import ValidationError
 
+from securepay.calls.dialplan import DialplanCall
 from securepay.calls.registry import Call, CallRegistry
 from securepay.config import Settings
 from securepay.payments.model import Payment, PaymentRequest
@@ -86,7 +87,7 @@ async def create_payment(request: web.Request) -> web.Response:
         crm_record_id=data.crm_record_id or (call.crm_record_id if call else None),
     )
     try:
-        payment = request.app[PAYMENTS].request(call_id, payment_request)
+        payment = await request.app[PAYMENTS].request(call_id, payment_request, request[PRINCIPAL].agent_id)
     except PaymentError as exc:
         return refused(exc)
     remember(request.app, payment)
@@ -123,9 +124,25 @@ async def agent_call(request: web.Request) -> web.Response:
     if agent_id not in request.app[SETTINGS].agents:
         return error(404, "unknown-agent", "no such agent")
     call = request.app[CALLS].for_agent(agent_id)
-    if call is None:
+    if call is not None:
+        return web.json_response(call_view(call))
+    found = await request.app[PAYMENTS].find_dialplan_call(agent_id)
+    if found is None:
         return error(404, "no-call", "the agent has no live call")
-    return web.json_response(call_view(call))
+    return web.json_response(dialplan_call_view(found))
+
+
+def dialplan_call_view(call: DialplanCall) -> dict[str, object]:
+    """A Queue/Dial call not yet in securepay's bridge: a payment request moves it in."""
+    return {
+        "id": call.id,
+        "agent_id": call.agent_id,
+        "connected": True,
+        "language": call.caller.language,
+        "crm_record_id": None,
+        "payment_id": None,
+        "started_at": None,
+    }
 
 
 def call_view(call: Call) -> dict[str, object]:

@@ -100,7 +100,7 @@ class FakePayments:
     charging: set[str] = field(default_factory=set)
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
-    def request(self, call_id: str, request: PaymentRequest) -> Payment:
+    async def request(self, call_id: str, request: PaymentRequest, agent_id: str | None = None) -> Payment:
         call = self.calls.get(call_id)
         if call is None:
             raise PaymentError("unknown-call", f"no live call {call_id}")
@@ -121,6 +121,9 @@ class FakePayments:
             )
         )
         return payment
+
+    async def find_dialplan_call(self, agent_id: str) -> None:
+        return None
 
     def _spawn(self, job: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(job)
@@ -212,8 +215,8 @@ class WebRig:
         self.calls.add(call)
         return call
 
-    def start_payment(self, call: Call, item: str = "Blue widget", amount: str = "49.95") -> Payment:
-        return self.payments.request(call.id, PaymentRequest(item, Decimal(amount), "USD", "en"))
+    async def start_payment(self, call: Call, item: str = "Blue widget", amount: str = "49.95") -> Payment:
+        return await self.payments.request(call.id, PaymentRequest(item, Decimal(amount), "USD", "en"))
 
     def client(self, token: str | None = None, **headers: str) -> aiohttp.ClientSession:
         session = aiohttp.ClientSession(

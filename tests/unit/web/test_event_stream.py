@@ -54,7 +54,7 @@ async def test_the_snapshot_comes_first_then_the_agents_events_in_order() -> Non
         snapshot = await receive(ws)
         component("Snapshot").validate(snapshot)
         assert snapshot["call"]["id"] == call.id and snapshot["payment"] is None
-        payment = rig.start_payment(call)
+        payment = await rig.start_payment(call)
         await rig.payments.step(payment, "amount", "entering")
         await rig.payments.step(payment, "amount", "completed")
         events = [await receive(ws) for _ in range(3)]
@@ -70,7 +70,7 @@ async def test_the_snapshot_comes_first_then_the_agents_events_in_order() -> Non
 async def test_a_reconnecting_panel_gets_the_payment_as_it_stands() -> None:
     async with web_rig() as rig:
         call = rig.add_call()
-        payment = rig.start_payment(call)
+        payment = await rig.start_payment(call)
         await rig.payments.step(payment, "amount", "completed")
         await rig.payments.step(payment, "card_number", "entering")
         snapshot = await receive(await open_stream(rig, ALICE_TOKEN))
@@ -105,9 +105,9 @@ async def test_an_agent_gets_none_of_another_agents_events() -> None:
     async with web_rig() as rig:
         ws = await open_stream(rig, ALICE_TOKEN)
         await receive(ws)
-        bobs = rig.start_payment(rig.add_call("bob"))
+        bobs = await rig.start_payment(rig.add_call("bob"))
         await rig.payments.step(bobs, "amount", "entering")
-        alices = rig.start_payment(rig.add_call("alice"))
+        alices = await rig.start_payment(rig.add_call("alice"))
         seen = [await receive(ws)]
         while seen[-1].get("type") != "payment.requested":
             seen.append(await receive(ws))

@@ -90,7 +90,7 @@ async def test_a_call_that_cannot_take_a_payment_now_is_409(busy: str) -> None:
     async with web_rig() as rig:
         call = rig.add_call(connected=busy != "call-not-connected")
         if busy == "session-in-progress":
-            rig.start_payment(call)
+            await rig.start_payment(call)
         body = {"item": "Widget", "amount": "1.00"}
         async with rig.client(ALICE_TOKEN).post(f"/api/v1/calls/{call.id}/payments", json=body) as resp:
             assert resp.status == 409
@@ -101,7 +101,7 @@ async def test_a_call_that_cannot_take_a_payment_now_is_409(busy: str) -> None:
 
 async def test_an_agent_reads_their_payment_and_not_another_agents() -> None:
     async with web_rig() as rig:
-        payment = rig.start_payment(rig.add_call())
+        payment = await rig.start_payment(rig.add_call())
         async with rig.client(ALICE_TOKEN).get(f"/api/v1/payments/{payment.id}") as resp:
             check_response("GET", PAYMENT, 200, await resp.json())
         async with rig.client(BOB_TOKEN).get(f"/api/v1/payments/{payment.id}") as resp:
@@ -121,7 +121,7 @@ async def test_an_unknown_payment_is_404() -> None:
 
 async def test_an_agent_cancels_their_running_payment() -> None:
     async with web_rig() as rig:
-        payment = rig.start_payment(rig.add_call())
+        payment = await rig.start_payment(rig.add_call())
         async with rig.client(ALICE_TOKEN).delete(f"/api/v1/payments/{payment.id}") as resp:
             assert resp.status == 202
             check_response("DELETE", PAYMENT, 202, await resp.json())
@@ -129,7 +129,7 @@ async def test_an_agent_cancels_their_running_payment() -> None:
 
 async def test_another_agent_cannot_cancel_a_payment() -> None:
     async with web_rig() as rig:
-        payment = rig.start_payment(rig.add_call())
+        payment = await rig.start_payment(rig.add_call())
         async with rig.client(BOB_TOKEN).delete(f"/api/v1/payments/{payment.id}") as resp:
             assert resp.status == 403
             check_response("DELETE", PAYMENT, 403, await resp.json())
@@ -139,7 +139,7 @@ async def test_another_agent_cannot_cancel_a_payment() -> None:
 @pytest.mark.parametrize("when", ["payment-finished", "charge-in-progress"])
 async def test_a_payment_that_cannot_be_cancelled_now_is_409(when: str) -> None:
     async with web_rig() as rig:
-        payment = rig.start_payment(rig.add_call())
+        payment = await rig.start_payment(rig.add_call())
         if when == "payment-finished":
             await rig.payments.finish(payment, Outcome.DECLINED)
         else:
@@ -154,7 +154,7 @@ async def test_a_payment_that_cannot_be_cancelled_now_is_409(when: str) -> None:
 async def test_an_agents_call_shows_its_running_payment() -> None:
     async with web_rig() as rig:
         call = rig.add_call()
-        payment = rig.start_payment(call)
+        payment = await rig.start_payment(call)
         async with rig.client(ALICE_TOKEN).get("/api/v1/agents/alice/call") as resp:
             answer = await resp.json()
             check_response("GET", AGENT_CALL, 200, answer)

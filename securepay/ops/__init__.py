@@ -1,0 +1,1 @@
+"""Operator tooling: `securepay check`, the manager.conf lint, the AMI probe."""
