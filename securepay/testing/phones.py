@@ -46,7 +46,11 @@ class Phones:
     ) -> None:
         """Dial in as a caller for `agent_id`: routed to securepay like `securepay-inbound`, or,
         with `dial_with_recording` (a path as Asterisk sees it), bridged by Dial() and recorded."""
-        variables = {"_CALLER_LANGUAGE": language, "_CRM_RECORD": crm_record, "RECORDING": dial_with_recording}
+        variables = {
+            "_CALLER_LANGUAGE": language,
+            "_CRM_RECORD": crm_record,
+            "RECORDING": dial_with_recording,
+        }
         route = "dial" if dial_with_recording else "call"
         phone = await self.driver.rest.originate(
             f"Local/{route}-{agent_id}@securepay-test/n",
