@@ -50,6 +50,8 @@ from securepay.payments.recording import PaymentRecorder
 
 log = logging.getLogger("securepay.ivr")
 
+CANCELLED_BY = {Outcome.AGENT_CANCELLED: "agent", Outcome.CALLER_CANCELLED: "caller"}
+
 
 class PaymentRunner:
     def __init__(
@@ -85,6 +87,7 @@ class PaymentRunner:
         self._caller_placed = False
         self._caller_gone = False
         self._charge_task: asyncio.Task[None] | None = None
+        self._cancel_announced = False
 
     # Events from the call, routed here by the payment service.
 
@@ -142,8 +145,17 @@ class PaymentRunner:
                 await self._recorder.finished(self.payment)
 
     async def _feed(self, event: Event) -> None:
-        for action in self.flow.handle(event):
+        actions = self.flow.handle(event)
+        await self._announce_cancellation()
+        for action in actions:
             await self._perform(action)
+
+    async def _announce_cancellation(self) -> None:
+        """Tell the panel at once when the caller or agent cancels, before the goodbye plays."""
+        by = CANCELLED_BY.get(self.flow.outcome) if self.flow.outcome else None
+        if by is not None and not self._cancel_announced:
+            self._cancel_announced = True
+            await self._events.cancelled(by)
 
     async def _feed_safely(self, event: Event) -> None:
         """Last resort after a shell failure: let the flow close, never raise again."""

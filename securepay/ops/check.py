@@ -120,7 +120,7 @@ async def run_checks(settings: Settings, config_path: Path | None) -> list[Resul
             _check_ari,
             _check_ari_app,
             _check_prompts,
-            _check_logger,
+            _check_logger_dtmf,
             _check_ari_debug,
             _check_ami,
             _check_manager_users,
@@ -132,16 +132,18 @@ async def run_checks(settings: Settings, config_path: Path | None) -> list[Resul
             try:
                 ctx.results.extend(await asyncio.wait_for(step(ctx), TIMEOUT_S * 2))
             except TimeoutError:
-                name = step.__name__.removeprefix("_check_").replace("_", " ")
-                ctx.results.append(
-                    fail(name, f"no answer within {TIMEOUT_S * 2:.0f} s", "see the other failures")
-                )
+                detail = f"no answer within {TIMEOUT_S * 2:.0f} s"
+                ctx.results.append(fail(_name(step), detail, "check the service is up and reachable"))
             except (AriError, AmiError, OSError, aiohttp.ClientError) as exc:
-                name = step.__name__.removeprefix("_check_").replace("_", " ")
-                ctx.results.append(fail(name, f"{type(exc).__name__}: {exc}", "see the other failures"))
+                detail = f"{type(exc).__name__}: {exc}"
+                ctx.results.append(fail(_name(step), detail, "check the service is up and reachable"))
     finally:
         await ctx.ari_session.close()
     return ctx.results
+
+
+def _name(step: Callable[..., object]) -> str:
+    return step.__name__.removeprefix("_check_").replace("_", " ")
 
 
 # --- ARI ---------------------------------------------------------------------------------
@@ -304,7 +306,7 @@ def _levels(channel: dict[str, Any]) -> set[str]:
     return {level.lower() for level in str(channel.get("configuration", "")).split()}
 
 
-async def _check_logger(ctx: _Context) -> list[Result]:
+async def _check_logger_dtmf(ctx: _Context) -> list[Result]:
     if not ctx.ari_ok:
         return [skip("logger dtmf", "needs ARI")]
     try:

@@ -11,6 +11,7 @@ import logging
 
 import pytest
 
+from securepay.events.publisher import agent_channel
 from securepay.flow import State
 from securepay.payments.model import Payment
 from securepay.testing.asterisk_rig import AsteriskInstance
@@ -167,11 +168,20 @@ async def test_silence_after_a_prompt_times_the_payment_out(asterisk: AsteriskIn
 
 async def test_star_at_the_card_step_cancels_and_returns_the_caller(asterisk: AsteriskInstance) -> None:
     async with payment_rig(asterisk) as rig:
-        payment = await rig.request_payment(await rig.place_call())
-        await confirm_amount(rig, payment)
-        await rig.key_at(payment, State.CARD_NUMBER_ENTRY, "4111*")
-        await rig.finished(payment)
+        call_id = await rig.place_call()
+        async with rig.daemon.bus.subscribe([agent_channel("alice")]) as stream:
+            payment = await rig.request_payment(call_id)
+            await confirm_amount(rig, payment)
+            await rig.key_at(payment, State.CARD_NUMBER_ENTRY, "4111*")
+            await rig.finished(payment)
+            kinds = []
+            while "payment.result" not in kinds:
+                event = await asyncio.wait_for(anext(stream), 5)
+                kinds.append(
+                    event["type"] if event["type"] != "payment.cancelled" else f"cancelled:{event['by']}"
+                )
         assert payment.outcome.value == "caller-cancelled"
+        assert kinds.index("cancelled:caller") < kinds.index("payment.result")
         assert rig.simulator.charges == []
         await assert_back_with_agent(rig, payment)
 
