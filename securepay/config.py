@@ -22,6 +22,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -113,9 +114,26 @@ class GatewayConfig(Section):
     environment: Literal["sandbox", "production"] = "sandbox"
     url: str = ""
     api_login_id: str = ""
-    transaction_key: SecretStr = SecretStr("")
+    transaction_key: SecretStr = Field(SecretStr(""), validate_default=True)
     timeout_s: float = Field(20.0, gt=0)
-    duplicate_window_s: int = Field(600, ge=0, le=28800)
+    duplicate_window_s: int = Field(600, ge=1, le=28800)
+
+    @field_validator("transaction_key")
+    @classmethod
+    def _credentials_for_authorizenet(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
+        if info.data.get("kind") == "authorizenet" and not (
+            info.data.get("api_login_id") and value.get_secret_value()
+        ):
+            raise ValueError("gateway.api_login_id and gateway.transaction_key are required for authorizenet")
+        return value
+
+    @field_validator("duplicate_window_s")
+    @classmethod
+    def _resend_stays_inside_the_window(cls, value: int, info: ValidationInfo) -> int:
+        """The one resend after a lost answer is safe only inside Authorize.Net's duplicate window."""
+        if value <= 3 * info.data.get("timeout_s", 0):
+            raise ValueError("must exceed three times gateway.timeout_s")
+        return value
 
 
 class LedgerConfig(Section):
@@ -287,6 +305,10 @@ def _describe(exc: ValidationError) -> str:
     lines = []
     for error in exc.errors(include_input=False, include_url=False):
         key = ".".join(str(part) for part in error["loc"])
-        message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+        message = (
+            "unknown key"
+            if error["type"] == "extra_forbidden"
+            else error["msg"].removeprefix("Value error, ")
+        )
         lines.append(f"{key}: {message}")
     return "; ".join(lines)

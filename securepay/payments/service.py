@@ -173,8 +173,14 @@ class PaymentService:
     async def crm_delivered(self, payment_id: str, status: str, detail: str) -> None:
         """The outbox's report on a payment's CRM activity, for the agent's panel."""
         events = self._events.get(payment_id)
-        if events is not None:
-            await events.publish("payment.crm", status=status, detail=detail)
+        payment = self._payments.get(payment_id)
+        if events is not None and payment is not None:
+            await events.publish(
+                "payment.crm",
+                status=status,
+                crm_record_id=payment.request.crm_record_id,
+                error=detail if status == "failed" else None,
+            )
 
     # PaymentHooks: events from the call intake.
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -21,12 +22,11 @@ from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from securepay.calls.registry import Call
 from securepay.events.bus import EventBus
 from securepay.events.publisher import agent_channel
 from securepay.web.auth import ACCESS, Refusal, bearer_token, client_address
 from securepay.web.errors import error
-from securepay.web.payments_api import CALLS, SETTINGS, call_view, current_payment
+from securepay.web.payments_api import CALLS, SETTINGS, agent_call_view, current_payment
 
 log = logging.getLogger("securepay.web")
 
@@ -35,6 +35,8 @@ STOPPING = web.AppKey("event_streams_stopping", asyncio.Event)
 """Set at shutdown: every stream closes (1001) so a panel left open does not hold up the daemon."""
 SIGN_IN_TIMEOUT_S = 10.0
 CALL_CHECK_S = 0.5
+DIALPLAN_CHECKS_EVERY = 6
+"""Looking for a Queue/Dial call asks Asterisk, so it is done every 6th check (3 s), not every one."""
 HEARTBEAT_S = 20.0
 CLOSE_FOR = {400: 4400, 401: 4401, 403: 4403, 404: 4404, 429: 4429}
 """Refusals as WebSocket close codes: 4000 + the HTTP status a plain request would get."""
@@ -54,7 +56,7 @@ async def events(request: web.Request) -> web.StreamResponse:
         return ws
     try:
         async with request.app[BUS].subscribe([agent_channel(agent_id)]) as stream:
-            await _send(ws, snapshot(request.app, agent_id))
+            await _send(ws, await snapshot(request.app, agent_id))
             await _relay(request.app, ws, stream, agent_id)
         if request.app[STOPPING].is_set():
             await ws.close(code=WSCloseCode.GOING_AWAY, message=b"daemon stopping")
@@ -64,14 +66,14 @@ async def events(request: web.Request) -> web.StreamResponse:
     return ws
 
 
-def snapshot(app: web.Application, agent_id: str) -> dict[str, Any]:
+async def snapshot(app: web.Application, agent_id: str) -> dict[str, Any]:
     """The agent's call and its current (or last) payment as the API shows them."""
     call = app[CALLS].for_agent(agent_id)
     payment = current_payment(app, call) if call else None
     return {
         "type": "snapshot",
         "agent_id": agent_id,
-        "call": call_view(call) if call else None,
+        "call": await agent_call_view(app, agent_id),
         "payment": payment.snapshot() if payment else None,
     }
 
@@ -141,13 +143,18 @@ async def _relay(
             await _send(ws, event)
 
     async def watch_call() -> None:
-        seen = _call_key(app[CALLS].for_agent(agent_id))
-        while True:
+        seen = _call_key(await agent_call_view(app, agent_id))
+        owned = app[CALLS].for_agent(agent_id) is not None
+        for check in itertools.count(1):
             await asyncio.sleep(CALL_CHECK_S)
             call = app[CALLS].for_agent(agent_id)
-            if _call_key(call) != seen:
-                seen = _call_key(call)
-                await _send(ws, {"type": "call", "call": call_view(call) if call else None})
+            if call is None and not owned and check % DIALPLAN_CHECKS_EVERY:
+                continue
+            owned = call is not None
+            view = await agent_call_view(app, agent_id)
+            if _call_key(view) != seen:
+                seen = _call_key(view)
+                await _send(ws, {"type": "call", "call": view})
 
     async def until_closed() -> None:
         async for _ in ws:  # the browser sends nothing after signing in; this only sees the close
@@ -176,8 +183,8 @@ async def _send(ws: web.WebSocketResponse, message: dict[str, Any]) -> None:
         await ws.send_json(message)
 
 
-def _call_key(call: Call | None) -> tuple[str, bool] | None:
-    return (call.id, call.connected) if call else None
+def _call_key(view: dict[str, Any] | None) -> tuple[Any, Any] | None:
+    return (view["id"], view["connected"]) if view else None
 
 
 async def _stop_streams(app: web.Application) -> None:

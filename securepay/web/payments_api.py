@@ -123,13 +123,19 @@ async def agent_call(request: web.Request) -> web.Response:
         return forbidden()
     if agent_id not in request.app[SETTINGS].agents:
         return error(404, "unknown-agent", "no such agent")
-    call = request.app[CALLS].for_agent(agent_id)
-    if call is not None:
-        return web.json_response(call_view(call))
-    found = await request.app[PAYMENTS].find_dialplan_call(agent_id)
-    if found is None:
+    view = await agent_call_view(request.app, agent_id)
+    if view is None:
         return error(404, "no-call", "the agent has no live call")
-    return web.json_response(dialplan_call_view(found))
+    return web.json_response(view)
+
+
+async def agent_call_view(app: web.Application, agent_id: str) -> dict[str, object] | None:
+    """The agent's call: securepay's own, else a Queue/Dial call found live (the API and the stream)."""
+    call = app[CALLS].for_agent(agent_id)
+    if call is not None:
+        return call_view(call)
+    found = await app[PAYMENTS].find_dialplan_call(agent_id)
+    return dialplan_call_view(found) if found is not None else None
 
 
 def dialplan_call_view(call: DialplanCall) -> dict[str, object]:

@@ -20,10 +20,12 @@ import aiohttp
 from securepay import config
 from securepay.ari.models import PlaybackFinished
 from securepay.config import Settings
+from securepay.crm.factory import open_connector
 from securepay.daemon import Daemon, open_ledger
 from securepay.events.bus import EventBus, InProcessBus
 from securepay.flow import State
 from securepay.gateway.factory import open_gateway
+from securepay.ledger import Ledger
 from securepay.payments.model import Payment
 from securepay.testing.asterisk_rig import AsteriskInstance
 from securepay.testing.gateway_sim import GatewaySimulator
@@ -59,8 +61,9 @@ def rig_settings(asterisk: AsteriskInstance, overrides: Mapping[str, str] = ()) 
 
 
 class PaymentRig:
-    def __init__(self, daemon: Daemon, simulator: GatewaySimulator, phones: Phones) -> None:
+    def __init__(self, daemon: Daemon, simulator: GatewaySimulator, phones: Phones, ledger: Ledger) -> None:
         self.daemon = daemon
+        self.ledger = ledger
         self.simulator = simulator
         self.phones = phones
         self.playback_states: list[str] = []
@@ -143,10 +146,11 @@ async def payment_rig(
     async with (
         driven_phones(asterisk.ari) as phones,
         open_gateway(settings.gateway, simulator=simulator) as gateway,
+        open_connector(settings.crm) as crm,
     ):
-        daemon = Daemon(settings, gateway, bus or InProcessBus(), ledger)
+        daemon = Daemon(settings, gateway, bus or InProcessBus(), ledger, crm)
         await daemon.start()
-        rig = PaymentRig(daemon, simulator, phones)
+        rig = PaymentRig(daemon, simulator, phones, ledger)
         try:
             await asyncio.wait_for(daemon.ari.connected.wait(), 10)
             yield rig

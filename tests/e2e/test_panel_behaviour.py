@@ -140,7 +140,7 @@ async def test_steps_turn_to_checks_and_the_result_shows_the_transaction(rig: We
 
 
 async def test_cancel_payment_ends_it_and_says_so(rig: WebRig, page: Page) -> None:
-    payment = rig.start_payment(rig.add_call())
+    payment = await rig.start_payment(rig.add_call())
     await sign_in(page, rig)
     await page.get_by_role("button", name="Cancel payment").click()
     await expect(page.locator("#result-title")).to_have_text("Payment cancelled")
@@ -152,7 +152,7 @@ async def test_the_panel_reconnects_by_itself_and_catches_up(rig: WebRig, page: 
     rig.add_call()
     await sign_in(page, rig)
     await expect(page.locator("#link")).to_have_text("Live")
-    payment = rig.start_payment(rig.calls.all()[0])
+    payment = await rig.start_payment(rig.calls.all()[0])
     await rig.restart()
     await rig.payments.step(payment, "amount", "completed")
     await expect(page.locator("#link")).to_have_text("Live", timeout=15_000)
@@ -177,7 +177,7 @@ async def test_the_request_form_works_from_the_keyboard_alone(rig: WebRig, page:
 
 
 async def test_the_panel_fits_beside_a_softphone_without_sideways_scrolling(rig: WebRig, page: Page) -> None:
-    rig.start_payment(rig.add_call())
+    await rig.start_payment(rig.add_call())
     await sign_in(page, rig)
     await expect(page.locator("#payment")).to_be_visible()
     assert await page.evaluate("document.documentElement.scrollWidth") <= WIDTH

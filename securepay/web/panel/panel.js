@@ -360,7 +360,9 @@ function renderCall() {
   if (!call) return;
   $("call-id").textContent = call.id;
   $("call-status").textContent = running ? "In payment" : call.connected ? "Connected" : "Ringing";
-  $("call-since").textContent = new Date(call.started_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  $("call-since").textContent = call.started_at
+    ? new Date(call.started_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })
+    : "—";
   $("call-crm").textContent = call.crm_record_id || "—";
 }
 

@@ -25,6 +25,7 @@ from referencing.jsonschema import DRAFT202012
 
 import securepay.events
 from securepay import config
+from securepay.calls.dialplan import DialplanCall
 from securepay.calls.registry import Call, CallRegistry
 from securepay.config import AgentConfig, Settings, WebConfig
 from securepay.events.bus import EventBus, InProcessBus
@@ -99,6 +100,8 @@ class FakePayments:
     events: dict[str, PaymentEvents] = field(default_factory=dict)
     charging: set[str] = field(default_factory=set)
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    dialplan: dict[str, DialplanCall] = field(default_factory=dict)
+    """Queue/Dial calls by agent, as Asterisk would show them."""
 
     async def request(self, call_id: str, request: PaymentRequest, agent_id: str | None = None) -> Payment:
         call = self.calls.get(call_id)
@@ -122,8 +125,8 @@ class FakePayments:
         )
         return payment
 
-    async def find_dialplan_call(self, agent_id: str) -> None:
-        return None
+    async def find_dialplan_call(self, agent_id: str) -> DialplanCall | None:
+        return self.dialplan.get(agent_id)
 
     def _spawn(self, job: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(job)

@@ -11,6 +11,8 @@ import aiohttp
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from securepay.ari.models import Channel
+from securepay.calls.dialplan import DialplanCall
 from securepay.events.bus import InProcessBus
 from securepay.flow import Outcome
 from securepay.web import events_ws
@@ -99,6 +101,16 @@ async def test_the_panel_is_told_when_a_call_arrives() -> None:
         message = await receive(ws)
         component("CallMessage").validate(message)
         assert message["call"]["id"] == call.id
+
+
+async def test_a_queue_or_dial_call_is_shown_until_a_payment_moves_it_in() -> None:
+    async with web_rig() as rig:
+        agent_leg = Channel("chan-a", "PJSIP/alice-00000001", "Up")
+        caller_leg = Channel("chan-c", "PJSIP/trunk-00000002", "Up", language="es")
+        rig.payments.dialplan["alice"] = DialplanCall("d-chan-a", "alice", agent_leg, caller_leg)
+        snapshot = await receive(await open_stream(rig, ALICE_TOKEN))
+        component("Snapshot").validate(snapshot)
+        assert snapshot["call"]["id"] == "d-chan-a" and snapshot["call"]["language"] == "es"
 
 
 async def test_an_agent_gets_none_of_another_agents_events() -> None:
