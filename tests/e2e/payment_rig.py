@@ -160,6 +160,8 @@ async def payment_rig(
                 if channel:
                     with contextlib.suppress(Exception):
                         await phones.driver.rest.hangup(channel)
+            with contextlib.suppress(TimeoutError):
+                await rig.until(lambda: not daemon.calls.all(), 10)
             await daemon.stop()
             ledger.close()
             shutil.rmtree(workdir, ignore_errors=True)

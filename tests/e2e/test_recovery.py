@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -128,6 +129,10 @@ async def test_a_daemon_killed_mid_payment_leaves_no_caller_stranded(
             ) as resp:
                 assert resp.status == 201, await resp.text()
         finally:
+            with contextlib.suppress(Exception):
+                await phones.hang_up_caller()
+                await poll(http, "/api/v1/me", lambda _: True)
+                await asyncio.sleep(1)
             for process in (first, second):
                 if process is not None and process.returncode is None:
                     process.send_signal(signal.SIGTERM)
