@@ -150,12 +150,7 @@ def select(prompts: Sequence[Prompt], only: Sequence[str] | None) -> list[Prompt
 
 def expected_files(out: Path, prompts: Iterable[Prompt], langs: Iterable[str]) -> set[Path]:
     """Every file the catalogue promises, for the selected languages."""
-    return {
-        out / lang / SUBDIR / f"{p.name}.{ext}"
-        for lang in langs
-        for p in prompts
-        for ext in FORMATS
-    }
+    return {out / lang / SUBDIR / f"{p.name}.{ext}" for lang in langs for p in prompts for ext in FORMATS}
 
 
 def rendered_files(out: Path, langs: Iterable[str]) -> set[Path]:
@@ -168,9 +163,7 @@ def rendered_files(out: Path, langs: Iterable[str]) -> set[Path]:
     return found
 
 
-def check(
-    out: Path, prompts: Sequence[Prompt], langs: Sequence[str], *, partial: bool
-) -> list[str]:
+def check(out: Path, prompts: Sequence[Prompt], langs: Sequence[str], *, partial: bool) -> list[str]:
     """List problems: promised files missing, empty, or present without an entry.
 
     With ``partial`` (``--only``) stray files are not reported, since the
@@ -179,9 +172,7 @@ def check(
     expected = expected_files(out, prompts, langs)
     present = rendered_files(out, langs)
     problems = [f"missing: {rel(f, out)}" for f in sorted(expected - present)]
-    problems += [
-        f"empty: {rel(f, out)}" for f in sorted(expected & present) if f.stat().st_size == 0
-    ]
+    problems += [f"empty: {rel(f, out)}" for f in sorted(expected & present) if f.stat().st_size == 0]
     if not partial:
         problems += [f"not in catalogue: {rel(f, out)}" for f in sorted(present - expected)]
     return problems
@@ -227,9 +218,7 @@ def pick_voice(lang: str, available: set[str]) -> str:
     for i, voice in enumerate(VOICES[lang]):
         if voice in available:
             if i:
-                print(
-                    f"note: voice {VOICES[lang][0]} not installed, using {voice}", file=sys.stderr
-                )
+                print(f"note: voice {VOICES[lang][0]} not installed, using {voice}", file=sys.stderr)
             return voice
     raise RenderError(f"no espeak-ng voice for {lang!r} (tried {', '.join(VOICES[lang])})")
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
+from securepay import metrics
 from securepay.ami import AmiClient
 from securepay.ari import AriClient, AriSettings
 from securepay.ari.client import ConnectionState
@@ -35,6 +36,7 @@ from securepay.payments.recording import PaymentRecorder
 from securepay.payments.service import PaymentService
 from securepay.payments.settle import settle_unfinished
 from securepay.web.app import build_app, start_site
+from securepay.web.health import Health, Probe
 
 log = logging.getLogger("securepay")
 
@@ -102,6 +104,7 @@ class Daemon:
             else None
         )
         self._background: set[asyncio.Task[None]] = set()
+        self.ari.on_state(lambda state: metrics.ari_connected(state == ConnectionState.CONNECTED))
         self.intake = CallIntake(self.ari, self.calls, settings, self.payments, self.dialplan)
         self.payments.to_fallback = self.intake.caller_to_fallback
         self.payments.end_call = self.intake.end_call
@@ -110,13 +113,34 @@ class Daemon:
         self.ari_task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        app = build_app(self.settings, self.payments, self.calls, self.bus)
+        app = build_app(
+            self.settings, self.payments, self.calls, self.bus, Health(self._probes(), self._ledger)
+        )
         self._web, self.http_port = await start_site(app, self.settings.http.listen, self.settings.http.port)
         self.ari_task = asyncio.create_task(self.ari.run(), name="ari")
         self._spawn(settle_unfinished(self._ledger, self._gateway, self.recorder), "settle")
         if self.outbox is not None:
             self._spawn(self.outbox.run(), "crm-outbox")
         log.info("HTTP API on http://%s:%d", self.settings.http.listen, self.http_port)
+
+    def _probes(self) -> dict[str, Probe]:
+        async def ari_connected() -> bool:
+            return self.ari.connected.is_set()
+
+        probes: dict[str, Probe] = {
+            "ari": ari_connected,
+            "events": self.bus.ping,
+            "ledger": self._ledger.writable,
+        }
+        ami = self.ami
+        if ami is not None:
+
+            async def ami_answers() -> bool:
+                await ami.action("Ping")
+                return True
+
+            probes["ami"] = ami_answers
+        return probes
 
     def _spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
         task = asyncio.create_task(work, name=name)

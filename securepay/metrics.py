@@ -13,7 +13,7 @@ and several daemons in one interpreter do not collide with prometheus-client's g
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from prometheus_client import (
@@ -118,16 +118,6 @@ def payment_finished(outcome: Outcome | str) -> None:
     _active.dec()
 
 
-@contextmanager
-def active_session() -> Iterator[None]:
-    """Alternative to payment_started/_finished for the gauge only: `with metrics.active_session():`."""
-    _active.inc()
-    try:
-        yield
-    finally:
-        _active.dec()
-
-
 def step_completed(step: Step | str, seconds: float) -> None:
     _steps.labels(_bounded(step, STEPS)).observe(max(0.0, seconds))
 
@@ -171,22 +161,11 @@ def ari_connected(up: bool) -> None:
     _ari_connected.set(1 if up else 0)
 
 
-def ari_reconnected() -> None:
-    _ari_reconnects.inc()
-
-
 def outbox_depth(pending: int, failed: int | None = None) -> None:
-    """Set the CRM outbox gauges (call after each delivery round)."""
+    """Set the CRM outbox gauges (the /metrics handler reads them from the ledger per scrape)."""
     _outbox.set(max(0, pending))
     if failed is not None:
         _outbox_failed.set(max(0, failed))
-
-
-def watch_outbox(pending: Callable[[], float], failed: Callable[[], float] | None = None) -> None:
-    """Or read the gauges from the ledger at scrape time (each callable must be cheap)."""
-    _outbox.set_function(pending)
-    if failed is not None:
-        _outbox_failed.set_function(failed)
 
 
 def render() -> bytes:

@@ -27,6 +27,10 @@ class EventBus(Protocol):
         """Messages published on any of `channels` after the subscription is live."""
         ...
 
+    async def ping(self) -> bool:
+        """Whether events can be published now (for /healthz)."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -48,6 +52,9 @@ class InProcessBus:
         finally:
             for channel in channels:
                 self._queues[channel].discard(queue)
+
+    async def ping(self) -> bool:
+        return True
 
     async def close(self) -> None:
         self._queues.clear()

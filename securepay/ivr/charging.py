@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from securepay import metrics
 from securepay.flow import CardDetails, GatewayResult, GatewayStatus
 from securepay.gateway.base import Gateway
 from securepay.gateway.request import ChargeRequest, new_invoice_number
@@ -49,7 +50,9 @@ async def charge_card(
     payment.invoice_number = request.invoice_number
     await recorder.charge_submitted(payment)
     try:
-        result = await gateway.charge(request)
+        with metrics.gateway_timer() as timer:
+            result = await gateway.charge(request)
+            timer.done(result.status)
     except Exception as exc:  # sent or not, nobody knows: never retry, flag for reconciliation
         log.error("gateway %s raised %s; outcome unknown", gateway.name, type(exc).__name__)
         deliver(GatewayResult(GatewayStatus.OUTCOME_UNKNOWN, "gateway-error"))

@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
+from securepay import metrics
 from securepay.ari import AriError, AriNotFound, AriRest
 from securepay.calls.recording import RecordingMuter
 from securepay.calls.registry import Call
@@ -38,6 +40,8 @@ from securepay.flow import (
     ReturnCaller,
     Start,
     StartTimer,
+    Step,
+    StepStatus,
     StopPlayback,
     TimerFired,
 )
@@ -88,6 +92,7 @@ class PaymentRunner:
         self._caller_gone = False
         self._charge_task: asyncio.Task[None] | None = None
         self._cancel_announced = False
+        self._step_started: dict[Step, float] = {}
 
     # Events from the call, routed here by the payment service.
 
@@ -122,6 +127,7 @@ class PaymentRunner:
     async def run(self) -> None:
         payment_id_var.set(self.payment.id)
         call_id_var.set(self.call.id)
+        metrics.payment_started()
         try:
             await self._recorder.started(self.payment)
             await self._events.publish(
@@ -141,6 +147,7 @@ class PaymentRunner:
             for handle in self._timers.values():
                 handle.cancel()
             await self._make_sure_caller_is_placed()
+            metrics.payment_finished(self.payment.outcome or Outcome.INTERNAL_ERROR)
             if self.payment.outcome is not None:
                 await self._recorder.finished(self.payment)
 
@@ -217,6 +224,10 @@ class PaymentRunner:
 
     async def _publish_step(self, action: PublishStep) -> None:
         self.payment.steps[action.step] = action.status
+        if action.status is StepStatus.ENTERING:
+            self._step_started.setdefault(action.step, time.monotonic())
+        elif action.status is StepStatus.COMPLETED and action.step in self._step_started:
+            metrics.step_completed(action.step, time.monotonic() - self._step_started[action.step])
         if action.error is not None:
             self.payment.last_error = action.error
             self.payment.error_count += 1

@@ -125,6 +125,11 @@ class Ledger:
         rows = await self._call(self._query, f"{_ENTRY_QUERY} WHERE p.finished_at IS NULL", ())
         return [_entry(row) for row in rows]
 
+    async def writable(self) -> bool:
+        """Whether a write transaction can start now (for /healthz): disk full, locked, read-only."""
+        await self._call(self._try_write)
+        return True
+
     async def get(self, payment_id: str) -> LedgerEntry | None:
         rows = await self._call(self._query, f"{_ENTRY_QUERY} WHERE p.id = ?", (payment_id,))
         return _entry(rows[0]) if rows else None
@@ -268,6 +273,10 @@ class Ledger:
                     timestamp(payment.created_at),
                 ),
             )
+
+    def _try_write(self) -> None:
+        self._conn.execute("BEGIN IMMEDIATE")
+        self._conn.execute("ROLLBACK")
 
     def _set_invoice(self, payment_id: str, invoice_number: str | None) -> None:
         with self._transaction() as conn:

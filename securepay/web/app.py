@@ -12,6 +12,7 @@ from securepay.config import Settings
 from securepay.events.bus import EventBus
 from securepay.payments.service import PaymentService
 from securepay.web import auth, events_ws, payments_api
+from securepay.web import health as health_routes
 from securepay.web.errors import error
 
 WEB_DIR = Path(__file__).parent
@@ -64,7 +65,11 @@ async def panel(request: web.Request) -> web.FileResponse:
 
 
 def build_app(
-    settings: Settings, payments: PaymentService, calls: CallRegistry, bus: EventBus
+    settings: Settings,
+    payments: PaymentService,
+    calls: CallRegistry,
+    bus: EventBus,
+    health: health_routes.Health | None = None,
 ) -> web.Application:
     app = web.Application(
         middlewares=[security_headers, auth.cors, json_errors, auth.require_token],
@@ -82,6 +87,8 @@ def build_app(
     app.router.add_get("/api/v1/openapi.yaml", openapi)
     app.router.add_get("/", panel)
     app.router.add_static("/panel/", PANEL_DIR)
+    if health is not None:
+        health_routes.add_routes(app, health)
     return app
 
 

@@ -77,8 +77,6 @@ def test_outbox_depth_is_a_gauge_set_or_read_at_scrape_time() -> None:
     metrics.outbox_depth(7, failed=2)
     assert sample("securepay_crm_outbox_depth") == 7
     assert sample("securepay_crm_outbox_failed") == 2
-    metrics.watch_outbox(lambda: 3.0)
-    assert sample("securepay_crm_outbox_depth") == 3
 
 
 def test_page_is_prometheus_text_with_the_version() -> None:
