@@ -4,6 +4,6 @@ panoramisk is the usual library, but its Python 3.11+ fixes live only on its mas
 branch; the few actions here need ~100 lines of protocol, so securepay carries them.
 """
 
-from securepay.ami.client import AmiClient, AmiError
+from securepay.ami.client import AmiAuthError, AmiClient, AmiError, Message, succeeded
 
-__all__ = ["AmiClient", "AmiError"]
+__all__ = ["AmiAuthError", "AmiClient", "AmiError", "Message", "succeeded"]

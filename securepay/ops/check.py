@@ -25,6 +25,7 @@ import aiohttp
 import redis.asyncio as aioredis
 from redis.exceptions import AuthenticationError, RedisError
 
+from securepay.ami import AmiAuthError, AmiClient, AmiError, succeeded
 from securepay.ari import AriAuthError, AriError, AriNotFound, AriRest
 from securepay.config import ConfigError, Settings
 from securepay.crm.connector import DeliveryError, Unauthorized
@@ -32,8 +33,13 @@ from securepay.crm.http import CrmHttp
 from securepay.crm.hubspot import note_search_body
 from securepay.gateway.errors import GatewayAuthError, GatewayError
 from securepay.gateway.factory import open_gateway
-from securepay.ops.ami_probe import AmiAuthError, AmiError, AmiProbe, config_from_getconfig
-from securepay.ops.manager_conf import Categories, ManagerConfError, leaking_users, read_manager_conf
+from securepay.ops.manager_conf import (
+    Categories,
+    ManagerConfError,
+    config_from_getconfig,
+    leaking_users,
+    read_manager_conf,
+)
 
 TIMEOUT_S = 10.0
 PROMPT_CATALOGUE_PLACES = (
@@ -366,21 +372,22 @@ async def _check_ami(ctx: _Context) -> list[Result]:
         "(`manager show users` lists the users), or fix [ami] username"
     )
     try:
-        async with AmiProbe(ami.host, ami.port, ami.username, ami.password.get_secret_value()) as probe:
+        async with AmiClient(ami.host, ami.port, ami.username, ami.password.get_secret_value()) as client:
             denied, missing = [], []
             for action in AMI_ACTIONS:
                 # Harmless probes: no such channel. "Permission denied" means the class is missing.
-                answer = await probe.action(action, {"Channel": f"securepay-check-{uuid.uuid4().hex[:8]}"})
-                if "permission denied" in answer.message.lower():
+                answer = await client.send(action, Channel=f"securepay-check-{uuid.uuid4().hex[:8]}")
+                message = answer.get("Message", "").lower()
+                if "permission denied" in message:
                     denied.append(action)
-                elif "invalid/unknown command" in answer.message.lower():
+                elif "invalid/unknown command" in message:
                     missing.append(action)
             if not ami.manager_conf:
-                config = await probe.action("GetConfig", {"Filename": "manager.conf"})
-                if config.ok:
+                config = await client.send("GetConfig", Filename="manager.conf")
+                if succeeded(config):
                     ctx.ami_config = config_from_getconfig(config)
                 else:
-                    ctx.ami_config_problem = config.message
+                    ctx.ami_config_problem = config.get("Message", "")
     except AmiAuthError as exc:
         return [fail("ami", str(exc), user_fix)]
     except AmiError as exc:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import glob
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -194,3 +194,21 @@ def _inherited(category: _Category, by_name: dict[str, _Category], depth: int) -
         if template is not None:
             options.extend(_inherited(template, by_name, depth + 1))
     return options + list(category.options)
+
+
+def config_from_getconfig(answer: Mapping[str, str]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The categories of a `GetConfig` answer: [(name, [(key, value), ...]), ...] in order.
+
+    Asterisk numbers them `Category-000000: general`, `Line-000000-000001: key=value`.
+    """
+    categories: dict[str, tuple[str, list[tuple[str, str]]]] = {}
+    for key, value in answer.items():
+        kind, _, number = key.partition("-")
+        if kind == "Category":
+            categories[number] = (value, [])
+        elif kind == "Line":
+            category = number.split("-", 1)[0]
+            if category in categories:
+                name, _, setting = value.partition("=")
+                categories[category][1].append((name.strip(), setting.strip()))
+    return list(categories.values())

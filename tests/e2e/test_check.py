@@ -16,7 +16,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from securepay.ops.ami_probe import AmiAuthError, AmiProbe
+from securepay.ami import AmiAuthError, AmiClient
 from securepay.ops.check import prompt_names
 from securepay.testing.asterisk_rig import AsteriskInstance
 
@@ -183,10 +183,9 @@ async def test_wrong_ami_secret_fails_with_the_manager_fix(
 
 
 async def test_ami_login_works_against_the_rigs_manager(asterisk: AsteriskInstance) -> None:
-    async with AmiProbe("127.0.0.1", asterisk.ami_port, "securepay", asterisk.ami_password) as ami:
+    async with AmiClient("127.0.0.1", asterisk.ami_port, "securepay", asterisk.ami_password) as ami:
         assert ami.banner.startswith("Asterisk Call Manager/")
-        answer = await ami.action("Getvar", {"Variable": "SECUREPAY_CHECK"})
-        assert answer.ok
+        await ami.action("Getvar", Variable="SECUREPAY_CHECK")
     with pytest.raises(AmiAuthError):
-        async with AmiProbe("127.0.0.1", asterisk.ami_port, "securepay", "wrong"):
+        async with AmiClient("127.0.0.1", asterisk.ami_port, "securepay", "wrong"):
             pass

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from securepay.ops.ami_probe import AmiResponse, config_from_getconfig
 from securepay.ops.manager_conf import (
     ManagerConfError,
+    config_from_getconfig,
     leaking_users,
     manager_users,
     parse_manager_text,
@@ -86,17 +86,15 @@ def test_a_missing_include_is_an_error_naming_it(tmp_path: Path) -> None:
 
 
 def test_getconfig_answer_becomes_categories() -> None:
-    answer = AmiResponse(
-        (
-            ("Response", "Success"),
-            ("ActionID", "1"),
-            ("Category-000000", "general"),
-            ("Line-000000-000000", "enabled=yes"),
-            ("Category-000001", "admin"),
-            ("Line-000001-000000", "secret=x"),
-            ("Line-000001-000001", "read=system,call,dtmf"),
-        )
-    )
+    answer = {
+        "Response": "Success",
+        "ActionID": "1",
+        "Category-000000": "general",
+        "Line-000000-000000": "enabled=yes",
+        "Category-000001": "admin",
+        "Line-000001-000000": "secret=x",
+        "Line-000001-000001": "read=system,call,dtmf",
+    }
     categories = config_from_getconfig(answer)
     assert [name for name, _ in categories] == ["general", "admin"]
     assert [u.name for u in leaking_users(categories)] == ["admin"]
