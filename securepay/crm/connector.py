@@ -27,6 +27,13 @@ class DeliveryError(Exception):
         self.retry_after_s = retry_after_s
 
 
+class Unanswered(DeliveryError):
+    """The CRM could not be reached or did not answer in time."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, permanent=False)
+
+
 class Unauthorized(DeliveryError):
     """HTTP 401: a connector holding a short-lived token refreshes it once and tries again."""
 
@@ -41,6 +48,13 @@ class Connector(Protocol):
 
     async def deliver(self, activity: CrmActivity) -> str:
         """Post (or find the earlier post of) ``activity``; returns the CRM's id for it, or ""."""
+        ...
+
+    async def verify(self) -> str:
+        """Prove the CRM accepts our credentials (for `securepay check`); returns what was proven.
+
+        Raises ``DeliveryError`` (``Unauthorized`` for rejected credentials) otherwise.
+        """
         ...
 
     async def close(self) -> None: ...

@@ -15,7 +15,13 @@ from typing import Any
 import aiohttp
 from pydantic import SecretStr
 
-from securepay.crm.connector import DeliveryError, Unauthorized, is_retryable_status, retry_after_seconds
+from securepay.crm.connector import (
+    DeliveryError,
+    Unanswered,
+    Unauthorized,
+    is_retryable_status,
+    retry_after_seconds,
+)
 
 _EXCERPT_CHARS = 300
 _MASK = "[redacted]"
@@ -53,7 +59,7 @@ class CrmHttp:
                 status = response.status
                 retry_after = retry_after_seconds(response.headers.get("Retry-After"))
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise DeliveryError(f"{what}: no answer ({type(exc).__name__})", permanent=False) from None
+            raise Unanswered(f"{what}: no answer ({type(exc).__name__})") from None
         if 200 <= status < 300:
             return _decode(text)
         masked = self._masked(text, headers.get("Authorization", "").removeprefix("Bearer "))

@@ -92,6 +92,15 @@ class HubSpotConnector:
     async def close(self) -> None:
         await self._http.close()
 
+    async def verify(self) -> str:
+        """A search on the note property proves the token, the scopes and the property at once."""
+        await self._post(
+            "/crm/v3/objects/notes/search",
+            note_search_body("securepay-check", self._id_property),
+            what="hubspot search notes",
+        )
+        return f"hubspot token accepted; note property {self._id_property!r} searchable"
+
     async def deliver(self, activity: CrmActivity) -> str:
         if not _RECORD_ID.match(activity.record_id):
             raise DeliveryError(

@@ -135,6 +135,11 @@ class SalesforceConnector:
             params=params,
         )
 
+    async def verify(self) -> str:
+        self._token = None
+        await self._access_token()
+        return f"salesforce token granted by {self._url}"
+
     async def _access_token(self) -> str:
         if self._token is not None:
             return self._token

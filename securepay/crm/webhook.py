@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from securepay.crm.activity import CrmActivity
+from securepay.crm.connector import DeliveryError, Unanswered
 from securepay.crm.http import CrmHttp
 
 SCHEMA = "securepay.crm-activity/1"
@@ -61,6 +62,17 @@ class WebhookConnector:
 
     async def close(self) -> None:
         await self._http.close()
+
+    async def verify(self) -> str:
+        """A webhook authenticates us by the signature, so reaching it is all there is to prove:
+        any HTTP answer to a HEAD will do."""
+        try:
+            await self._http.request("HEAD", self._url, what="webhook", headers={})
+        except Unanswered:
+            raise
+        except DeliveryError:
+            pass
+        return f"webhook {self._url} answers (it authenticates us by the signature)"
 
     async def deliver(self, activity: CrmActivity) -> str:
         body = json.dumps(webhook_payload(activity), ensure_ascii=False, separators=(",", ":")).encode()

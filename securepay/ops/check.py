@@ -10,7 +10,6 @@ Secrets are never printed.
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 import tomllib
 import uuid
@@ -29,8 +28,7 @@ from securepay.ami import AmiAuthError, AmiClient, AmiError, succeeded
 from securepay.ari import AriAuthError, AriError, AriNotFound, AriRest
 from securepay.config import ConfigError, Settings
 from securepay.crm.connector import DeliveryError, Unauthorized
-from securepay.crm.http import CrmHttp
-from securepay.crm.hubspot import note_search_body
+from securepay.crm.factory import open_connector
 from securepay.gateway.errors import GatewayAuthError, GatewayError
 from securepay.gateway.factory import open_gateway
 from securepay.ops.manager_conf import (
@@ -42,6 +40,23 @@ from securepay.ops.manager_conf import (
 )
 
 TIMEOUT_S = 10.0
+CRM_FIXES = {
+    "webhook": (
+        "check [crm] webhook_url",
+        "start the receiver or fix [crm] webhook_url",
+    ),
+    "salesforce": (
+        "check [crm] salesforce_client_id and salesforce_client_secret",
+        "check [crm] salesforce_url (the My Domain URL), salesforce_client_id and salesforce_client_secret, "
+        "and that the connected app enables the client credentials flow with a run-as user",
+    ),
+    "hubspot": (
+        "set [crm] hubspot_token to the private app's access token",
+        "give the private app the crm.objects.<record type>.read/.write scopes and create the note "
+        "property named by [crm] hubspot_id_property (README, Ledger and CRM)",
+    ),
+}
+"""For each CRM kind: the fix when it rejects our credentials, and the fix for anything else."""
 PROMPT_CATALOGUE_PLACES = (
     Path(sys.prefix) / "share" / "securepay" / "catalogue.toml",  # make install-service puts it here
     Path(__file__).resolve().parents[2] / "sounds" / "catalogue.toml",  # a checkout
@@ -529,72 +544,11 @@ async def _check_crm(ctx: _Context) -> list[Result]:
     crm = ctx.settings.crm
     if crm.kind == "none":
         return [skip("crm", "[crm] kind = none: payments go to the ledger only")]
-    if crm.kind == "webhook":
-        http = CrmHttp(crm.timeout_s)
+    async with open_connector(crm) as connector:
+        assert connector is not None
         try:
-            await http.request("HEAD", crm.webhook_url, what="webhook", headers={})
+            return [ok("crm", await connector.verify())]
+        except Unauthorized as exc:
+            return [fail("crm", str(exc), CRM_FIXES[crm.kind][0])]
         except DeliveryError as exc:
-            if "no answer" in str(exc):
-                fix = "start the receiver or fix [crm] webhook_url"
-                return [fail("crm", f"{crm.webhook_url} unreachable", fix)]
-        finally:
-            await http.close()
-        return [ok("crm", f"webhook {crm.webhook_url} answers (it authenticates us by the signature)")]
-    if crm.kind == "salesforce":
-        http = CrmHttp(crm.timeout_s, (crm.salesforce_client_secret,))
-        try:
-            await http.request(
-                "POST",
-                f"{crm.salesforce_url}/services/oauth2/token",
-                what="salesforce token",
-                headers={"Accept": "application/json"},
-                data={
-                    "grant_type": "client_credentials",
-                    "client_id": crm.salesforce_client_id,
-                    "client_secret": crm.salesforce_client_secret.get_secret_value(),
-                },
-            )
-        except DeliveryError as exc:
-            return [
-                fail(
-                    "crm",
-                    str(exc),
-                    "check [crm] salesforce_url (the My Domain URL), salesforce_client_id and "
-                    "salesforce_client_secret, and that the connected app enables the client credentials "
-                    "flow with a run-as user",
-                )
-            ]
-        finally:
-            await http.close()
-        return [ok("crm", f"salesforce token granted by {crm.salesforce_url}")]
-    http = CrmHttp(crm.timeout_s, (crm.hubspot_token,))
-    try:
-        await http.request(
-            "POST",
-            f"{crm.hubspot_url}/crm/v3/objects/notes/search",
-            what="hubspot search notes",
-            headers={
-                "Authorization": f"Bearer {crm.hubspot_token.get_secret_value()}",
-                "Content-Type": "application/json",
-                "Accept": "application/json",
-            },
-            data=_json_bytes(note_search_body("securepay-check", crm.hubspot_id_property)),
-        )
-    except Unauthorized as exc:
-        return [fail("crm", str(exc), "set [crm] hubspot_token to the private app's access token")]
-    except DeliveryError as exc:
-        return [
-            fail(
-                "crm",
-                str(exc),
-                f"give the private app the crm.objects.{crm.hubspot_record_type}.read/.write scopes and "
-                f"create the note property {crm.hubspot_id_property!r} (README, Ledger and CRM)",
-            )
-        ]
-    finally:
-        await http.close()
-    return [ok("crm", f"hubspot token accepted; note property {crm.hubspot_id_property!r} searchable")]
-
-
-def _json_bytes(body: dict[str, Any]) -> bytes:
-    return json.dumps(body).encode()
+            return [fail("crm", str(exc), CRM_FIXES[crm.kind][1])]
