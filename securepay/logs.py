@@ -1,8 +1,10 @@
 """JSON log lines with the payment and call in context.
 
 A small formatter of our own rather than a library's: it writes a fixed set of
-fields and never serialises `extra` objects, so nothing reaches a log line by
-accident (a card buffer passed as `extra` would be dumped by generic formatters).
+fields (of `extra`, only the call and payment ids) and never serialises other objects,
+so nothing reaches a log line by accident (a card buffer passed as `extra` would be
+dumped by generic formatters). The ids come from `extra=ids(...)` or, inside a
+payment's task, from context variables.
 """
 
 from __future__ import annotations
@@ -17,6 +19,11 @@ payment_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("payment
 call_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("call_id", default=None)
 
 
+def ids(call_id: str | None = None, payment_id: str | None = None) -> dict[str, str]:
+    """`extra=` for a log line about a call or payment logged outside that payment's task."""
+    return {k: v for k, v in (("call_id", call_id), ("payment_id", payment_id)) if v}
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, str] = {
@@ -26,9 +33,9 @@ class JsonFormatter(logging.Formatter):
             "msg": record.getMessage(),
         }
         for name, var in (("payment_id", payment_id), ("call_id", call_id)):
-            value = var.get()
+            value = getattr(record, name, None) or var.get()
             if value:
-                line[name] = value
+                line[name] = str(value)
         if record.exc_info:
             line["exc"] = self.formatException(record.exc_info)
         return json.dumps(line, ensure_ascii=False)

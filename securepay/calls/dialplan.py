@@ -19,6 +19,7 @@ from securepay.ari import AriError, AriNotFound, AriRest
 from securepay.ari.models import Channel, StasisStart
 from securepay.calls.registry import Call, CallRegistry, bridge_name
 from securepay.config import Settings
+from securepay.logs import ids
 
 log = logging.getLogger("securepay.calls")
 
@@ -127,7 +128,7 @@ class DialplanCalls:
                 await self._rest.get_variable(call.caller_channel, "SECUREPAY_CRM_RECORD") or None
             )
         self._registry.add(call)
-        log.info("dialplan call %s of agent %s is now in securepay's bridge", call.id, call.agent_id)
+        log.info("dialplan call of agent %s is now in securepay's bridge", call.agent_id, extra=ids(call.id))
         return call
 
     async def _peer(self, channel_id: str) -> str:

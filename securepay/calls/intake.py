@@ -27,6 +27,7 @@ from securepay.calls.dialplan import DialplanCalls
 from securepay.calls.recovery import recover
 from securepay.calls.registry import Call, CallRegistry, Role, bridge_name, new_call_id
 from securepay.config import Settings
+from securepay.logs import ids
 
 log = logging.getLogger("securepay.calls")
 
@@ -112,11 +113,11 @@ class CallIntake:
                 caller_id=caller.caller_number or None,
                 timeout_s=AGENT_RING_TIMEOUT_S,
             )
-            log.info("call %s: dialling agent %s", call.id, agent_id)
+            log.info("dialling agent %s", agent_id, extra=ids(call.id))
         except AriNotFound:
             await self.end_call(call)
         except AriError as exc:
-            log.error("call %s: could not reach agent %s (%s)", call.id, agent_id, exc.message)
+            log.error("could not reach agent %s (%s)", agent_id, exc.message, extra=ids(call.id))
             await self.caller_to_fallback(call)
 
     async def _agent_answered(self, event: StasisStart) -> None:
@@ -131,9 +132,9 @@ class CallIntake:
         try:
             await self._rest.stop_ring(call.caller_channel)
             await self._rest.add_to_bridge(call.bridge_id, event.channel.id)
-            log.info("call %s: caller and agent %s connected", call.id, call.agent_id)
+            log.info("caller and agent %s connected", call.agent_id, extra=ids(call.id))
         except AriError as exc:
-            log.error("call %s: could not bridge the agent (%s)", call.id, exc.message)
+            log.error("could not bridge the agent (%s)", exc.message, extra=ids(call.id))
             await self.end_call(call)
 
     async def _stasis_end(self, event: StasisEnd) -> None:
@@ -174,7 +175,7 @@ class CallIntake:
             if call.agent_dialing == event.channel.id:
                 call.agent_dialing = None
                 log.warning(
-                    "call %s: agent %s did not answer (cause %s)", call.id, call.agent_id, event.cause
+                    "agent %s did not answer (cause %s)", call.agent_id, event.cause, extra=ids(call.id)
                 )
                 await self.caller_to_fallback(call)
 
@@ -209,7 +210,7 @@ class CallIntake:
         if call.bridge_id:
             with contextlib.suppress(AriError):
                 await self._rest.destroy_bridge(call.bridge_id)
-        log.info("call %s ended", call.id)
+        log.info("call ended", extra=ids(call.id, call.payment_id))
 
     async def caller_to_fallback(self, call: Call) -> None:
         """Send the caller on to the fallback context and end the rest of the call."""

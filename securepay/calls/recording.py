@@ -12,6 +12,7 @@ import logging
 
 from securepay.ami import AmiClient, AmiError
 from securepay.calls.registry import Call
+from securepay.logs import ids
 
 log = logging.getLogger("securepay.calls")
 
@@ -35,4 +36,4 @@ class RecordingMuter:
             try:
                 await self._ami.action("MixMonitorMute", Channel=name, Direction="both", State=state)
             except AmiError as exc:
-                log.debug("MixMonitorMute %s on call %s: %s", state, call.id, exc)
+                log.debug("MixMonitorMute %s: %s", state, exc, extra=ids(call.id))

@@ -19,6 +19,7 @@ from typing import Any
 
 from securepay.ari import AriError, AriRest
 from securepay.calls.registry import Call, CallRegistry
+from securepay.logs import ids
 
 log = logging.getLogger("securepay.calls")
 
@@ -57,7 +58,7 @@ async def recover(
         try:
             await _recover_call(rest, registry, orphan, default_language, to_fallback)
         except AriError as exc:
-            log.error("could not recover call %s (%s)", orphan.call_id, exc.message)
+            log.error("could not recover the call (%s)", exc.message, extra=ids(orphan.call_id))
 
 
 async def _recover_call(
@@ -88,7 +89,7 @@ async def _recover_call(
     was_paying = bool(orphan.pay_bridges)
     await _close_pay_bridges(rest, orphan, call.bridge_id)
     if not has_agent:
-        log.warning("recovered call %s has no agent left: caller to the fallback", call.id)
+        log.warning("recovered call has no agent left: caller to the fallback", extra=ids(call.id))
         registry.add(call)
         await to_fallback(call)
         return
@@ -96,10 +97,11 @@ async def _recover_call(
         await rest.add_to_bridge(call.bridge_id, caller)
         await rest.play(caller, RECOVERY_PROMPT, lang=call.language)
         log.warning(
-            "recovered call %s: the caller's unfinished payment was ended; back with the agent", call.id
+            "recovered call: the caller's unfinished payment was ended; back with the agent",
+            extra=ids(call.id),
         )
     else:
-        log.info("recovered call %s with agent %s", call.id, call.agent_id)
+        log.info("recovered call with agent %s", call.agent_id, extra=ids(call.id))
     registry.add(call)
 
 

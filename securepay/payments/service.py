@@ -22,6 +22,7 @@ from securepay.events.publisher import PaymentEvents
 from securepay.flow import FlowSettings, PaymentFlow, State
 from securepay.gateway.base import Gateway
 from securepay.ivr.runner import PaymentRunner
+from securepay.logs import ids
 from securepay.payments.model import Payment, PaymentRequest, new_payment_id
 from securepay.payments.recording import PaymentRecorder
 
@@ -115,7 +116,7 @@ class PaymentService:
         task = asyncio.get_running_loop().create_task(self._run(runner))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-        log.info("payment %s requested on call %s", payment.id, call.id)
+        log.info("payment requested", extra=ids(call.id, payment.id))
         return payment
 
     async def _run(self, runner: PaymentRunner) -> None:
