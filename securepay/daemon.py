@@ -105,7 +105,7 @@ class Daemon:
         )
         self._background: set[asyncio.Task[None]] = set()
         self.ari.on_state(lambda state: metrics.ari_connected(state == ConnectionState.CONNECTED))
-        self.intake = CallIntake(self.ari, self.calls, settings, self.payments, self.dialplan)
+        self.intake = CallIntake(self.ari, self.calls, settings, self.payments, bus, self.dialplan)
         self.payments.to_fallback = self.intake.caller_to_fallback
         self.payments.end_call = self.intake.end_call
         self.http_port = 0

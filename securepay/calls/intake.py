@@ -27,6 +27,8 @@ from securepay.calls.dialplan import DialplanCalls
 from securepay.calls.recovery import recover
 from securepay.calls.registry import Call, CallRegistry, Role, bridge_name, new_call_id
 from securepay.config import Settings
+from securepay.events.bus import EventBus
+from securepay.events.publisher import share_agent_state
 from securepay.logs import ids
 
 log = logging.getLogger("securepay.calls")
@@ -55,6 +57,7 @@ class CallIntake:
         registry: CallRegistry,
         settings: Settings,
         payments: PaymentHooks,
+        bus: EventBus,
         dialplan: DialplanCalls | None = None,
     ) -> None:
         self._ari = ari
@@ -63,6 +66,7 @@ class CallIntake:
         self._settings = settings
         self._payments = payments
         self._dialplan = dialplan
+        self._bus = bus
         self._tasks: set[asyncio.Task[None]] = set()
         ari.on(StasisStart, self._stasis_start)
         ari.on(StasisEnd, self._stasis_end)
@@ -133,6 +137,7 @@ class CallIntake:
             await self._rest.stop_ring(call.caller_channel)
             await self._rest.add_to_bridge(call.bridge_id, event.channel.id)
             log.info("caller and agent %s connected", call.agent_id, extra=ids(call.id))
+            await share_agent_state(self._bus, call.agent_id, call, None)
         except AriError as exc:
             log.error("could not bridge the agent (%s)", exc.message, extra=ids(call.id))
             await self.end_call(call)
@@ -211,6 +216,7 @@ class CallIntake:
             with contextlib.suppress(AriError):
                 await self._rest.destroy_bridge(call.bridge_id)
         log.info("call ended", extra=ids(call.id, call.payment_id))
+        await share_agent_state(self._bus, call.agent_id, None, None)
 
     async def caller_to_fallback(self, call: Call) -> None:
         """Send the caller on to the fallback context and end the rest of the call."""

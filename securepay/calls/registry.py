@@ -39,6 +39,18 @@ class Call:
     def connected(self) -> bool:
         return self.agent_channel is not None
 
+    def view(self) -> dict[str, object]:
+        """The call as the API, the event stream and other daemons' panels see it."""
+        return {
+            "id": self.id,
+            "agent_id": self.agent_id,
+            "connected": self.connected,
+            "language": self.language,
+            "crm_record_id": self.crm_record_id,
+            "payment_id": self.payment_id,
+            "started_at": self.started_at.isoformat(),
+        }
+
 
 def bridge_name(call: Call) -> str:
     """The agent bridge's name carries the call and agent, so a restarted daemon can adopt it."""

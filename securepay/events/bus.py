@@ -31,12 +31,19 @@ class EventBus(Protocol):
         """Whether events can be published now (for /healthz)."""
         ...
 
+    async def remember(self, key: str, value: Message, ttl_s: int) -> None:
+        """Keep `value` under `key` for `ttl_s`: state any daemon can read back with `recall`."""
+        ...
+
+    async def recall(self, key: str) -> Message | None: ...
+
     async def close(self) -> None: ...
 
 
 class InProcessBus:
     def __init__(self) -> None:
         self._queues: dict[str, set[asyncio.Queue[Message]]] = defaultdict(set)
+        self._kept: dict[str, Message] = {}
 
     async def publish(self, channel: str, message: Message) -> None:
         for queue in list(self._queues.get(channel, ())):
@@ -55,6 +62,12 @@ class InProcessBus:
 
     async def ping(self) -> bool:
         return True
+
+    async def remember(self, key: str, value: Message, ttl_s: int) -> None:
+        self._kept[key] = value
+
+    async def recall(self, key: str) -> Message | None:
+        return self._kept.get(key)
 
     async def close(self) -> None:
         self._queues.clear()
@@ -84,6 +97,13 @@ class RedisBus:
 
     async def ping(self) -> bool:
         return bool(await self._redis.ping())
+
+    async def remember(self, key: str, value: Message, ttl_s: int) -> None:
+        await self._redis.set(key, json.dumps(value, separators=(",", ":")), ex=ttl_s)
+
+    async def recall(self, key: str) -> Message | None:
+        raw = await self._redis.get(key)
+        return json.loads(raw) if raw else None
 
     async def close(self) -> None:
         await self._redis.aclose()

@@ -13,12 +13,14 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from securepay.calls.registry import Call
 from securepay.events.bus import EventBus
 from securepay.payments.model import Payment
 
 log = logging.getLogger("securepay.events")
 
 SCHEMA = "securepay.event/1"
+STATE_TTL_S = 12 * 3600
 
 
 def agent_channel(agent_id: str) -> str:
@@ -29,12 +31,30 @@ def payment_channel(payment_id: str) -> str:
     return f"securepay:payment:{payment_id}"
 
 
-class PaymentEvents:
-    """Publishes one payment's events in order."""
+def agent_state_key(agent_id: str) -> str:
+    return f"securepay:state:agent:{agent_id}"
 
-    def __init__(self, bus: EventBus, payment: Payment) -> None:
+
+async def share_agent_state(bus: EventBus, agent_id: str, call: Call | None, payment: Payment | None) -> None:
+    """Keep the agent's current call and payment where every daemon can read them.
+
+    The daemon holding a call is the only one that knows it; a panel connected to another
+    daemon (several behind one address, sharing Redis) starts from this instead.
+    """
+    state = {"call": call.view() if call else None, "payment": payment.snapshot() if payment else None}
+    try:
+        await bus.remember(agent_state_key(agent_id), state, STATE_TTL_S)
+    except Exception as exc:  # a panel elsewhere starts emptier; the payment goes on
+        log.warning("could not share agent %s's state (%s)", agent_id, type(exc).__name__)
+
+
+class PaymentEvents:
+    """Publishes one payment's events in order, sharing the payment's state with each."""
+
+    def __init__(self, bus: EventBus, payment: Payment, call: Call | None = None) -> None:
         self._bus = bus
         self._payment = payment
+        self._call = call
         self._seq = itertools.count(1)
 
     async def publish(self, kind: str, **fields: Any) -> None:
@@ -54,6 +74,7 @@ class PaymentEvents:
                 await self._bus.publish(channel, event)
         except Exception as exc:  # the caller's payment must not fail because a panel is unreachable
             log.warning("could not publish %s (%s)", kind, type(exc).__name__)
+        await share_agent_state(self._bus, payment.agent_id, self._call, payment)
 
     async def cancelled(self, by: str) -> None:
         """The payment was cancelled ("agent" from the panel, "caller" with *); its result follows.

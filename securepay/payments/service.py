@@ -95,7 +95,7 @@ class PaymentService:
             raise PaymentError("call-not-connected", "the agent is not connected to this call yet")
         assert self.to_fallback is not None and self.end_call is not None
         payment = Payment(new_payment_id(), call.id, call.agent_id, request)
-        events = self._events[payment.id] = PaymentEvents(self._bus, payment)
+        events = self._events[payment.id] = PaymentEvents(self._bus, payment, call)
         flow = PaymentFlow(request.amount, request.currency, self._flow_settings, datetime.now(UTC).date())
         runner = PaymentRunner(
             payment,

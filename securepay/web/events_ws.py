@@ -23,7 +23,7 @@ from typing import Any
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from securepay.events.bus import EventBus
-from securepay.events.publisher import agent_channel
+from securepay.events.publisher import agent_channel, agent_state_key
 from securepay.web.auth import ACCESS, Refusal, bearer_token, client_address
 from securepay.web.errors import error
 from securepay.web.payments_api import CALLS, SETTINGS, agent_call_view, current_payment
@@ -67,15 +67,20 @@ async def events(request: web.Request) -> web.StreamResponse:
 
 
 async def snapshot(app: web.Application, agent_id: str) -> dict[str, Any]:
-    """The agent's call and its current (or last) payment as the API shows them."""
+    """The agent's call and its current (or last) payment as the API shows them.
+
+    A call this daemon does not hold (another daemon sharing Redis does) comes from the
+    state that daemon shares.
+    """
     call = app[CALLS].for_agent(agent_id)
     payment = current_payment(app, call) if call else None
-    return {
-        "type": "snapshot",
-        "agent_id": agent_id,
-        "call": await agent_call_view(app, agent_id),
-        "payment": payment.snapshot() if payment else None,
-    }
+    view = await agent_call_view(app, agent_id)
+    if view is None:
+        shared = await app[BUS].recall(agent_state_key(agent_id)) or {}
+        view, payment_view = shared.get("call"), shared.get("payment")
+    else:
+        payment_view = payment.snapshot() if payment else None
+    return {"type": "snapshot", "agent_id": agent_id, "call": view, "payment": payment_view}
 
 
 async def _sign_in(request: web.Request, ws: web.WebSocketResponse) -> str | None:
@@ -143,7 +148,7 @@ async def _relay(
             await _send(ws, event)
 
     async def watch_call() -> None:
-        seen = _call_key(await agent_call_view(app, agent_id))
+        seen = _call_key((await snapshot(app, agent_id))["call"])
         owned = app[CALLS].for_agent(agent_id) is not None
         for check in itertools.count(1):
             await asyncio.sleep(CALL_CHECK_S)
@@ -152,6 +157,8 @@ async def _relay(
                 continue
             owned = call is not None
             view = await agent_call_view(app, agent_id)
+            if view is None:
+                view = (await app[BUS].recall(agent_state_key(agent_id)) or {}).get("call")
             if _call_key(view) != seen:
                 seen = _call_key(view)
                 await _send(ws, {"type": "call", "call": view})

@@ -133,7 +133,7 @@ async def agent_call_view(app: web.Application, agent_id: str) -> dict[str, obje
     """The agent's call: securepay's own, else a Queue/Dial call found live (the API and the stream)."""
     call = app[CALLS].for_agent(agent_id)
     if call is not None:
-        return call_view(call)
+        return call.view()
     found = await app[PAYMENTS].find_dialplan_call(agent_id)
     return dialplan_call_view(found) if found is not None else None
 
@@ -148,18 +148,6 @@ def dialplan_call_view(call: DialplanCall) -> dict[str, object]:
         "crm_record_id": None,
         "payment_id": None,
         "started_at": None,
-    }
-
-
-def call_view(call: Call) -> dict[str, object]:
-    return {
-        "id": call.id,
-        "agent_id": call.agent_id,
-        "connected": call.connected,
-        "language": call.language,
-        "crm_record_id": call.crm_record_id,
-        "payment_id": call.payment_id,
-        "started_at": call.started_at.isoformat(),
     }
 
 

@@ -8,8 +8,10 @@ from decimal import Decimal
 
 import redis.asyncio as aioredis
 
+from securepay.calls.registry import Call
 from securepay.events.bus import RedisBus
-from securepay.events.publisher import PaymentEvents
+from securepay.events.publisher import PaymentEvents, share_agent_state
+from securepay.flow import Step, StepStatus
 from securepay.payments.model import Payment, PaymentRequest, new_payment_id
 from securepay.testing.redis_rig import RedisInstance
 from tests.unit.web.support import ALICE_TOKEN, event_validator, web_rig
@@ -82,3 +84,31 @@ async def test_any_daemon_relays_an_agents_events_from_redis_to_the_panel(
     await elsewhere.close()
     assert [e["seq"] for e in relayed] == list(range(1, sent + 1))
     assert relayed[-1]["type"] == "payment.result"
+
+
+async def test_a_panel_on_another_daemon_starts_from_the_call_and_payment_in_progress(
+    redis_server: RedisInstance,
+) -> None:
+    holder = RedisBus(redis_server.url)
+    call = Call("c-elsewhere", "alice", "caller-1", "bridge-1", "en", agent_channel="agent-1")
+    payment = Payment(
+        new_payment_id(), call.id, "alice", PaymentRequest("Widget", Decimal("9.99"), "USD", "en")
+    )
+    call.payment_id = payment.id
+    events = PaymentEvents(holder, payment, call)
+    await events.publish("payment.requested", item="Widget", amount="9.99", currency="USD")
+    payment.steps[Step.CARD_NUMBER] = StepStatus.ENTERING
+    await events.publish("payment.step", step="card_number", status="entering", attempt=1, error=None)
+    async with web_rig(bus=RedisBus(redis_server.url)) as rig:
+        assert rig.calls.for_agent("alice") is None, "this daemon does not hold the call"
+        ws = await rig.client().ws_connect("/api/v1/events")
+        await ws.send_json({"type": "auth", "token": ALICE_TOKEN})
+        first = await asyncio.wait_for(ws.receive_json(), 5)
+        assert first["type"] == "snapshot"
+        assert first["call"]["id"] == "c-elsewhere" and first["call"]["payment_id"] == payment.id
+        assert first["payment"]["steps"]["card_number"] == "entering"
+        await share_agent_state(holder, "alice", None, None)
+        gone = await asyncio.wait_for(ws.receive_json(), 10)
+        assert gone == {"type": "call", "call": None}
+        await ws.close()
+    await holder.close()
