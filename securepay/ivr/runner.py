@@ -153,6 +153,7 @@ class PaymentRunner:
 
     async def _feed(self, event: Event) -> None:
         actions = self.flow.handle(event)
+        self.payment.steps.update(self.flow.steps)
         await self._announce_cancellation()
         for action in actions:
             await self._perform(action)
@@ -223,7 +224,6 @@ class PaymentRunner:
                 await self._rest.stop_playback(playback_id)
 
     async def _publish_step(self, action: PublishStep) -> None:
-        self.payment.steps[action.step] = action.status
         if action.status is StepStatus.ENTERING:
             self._step_started.setdefault(action.step, time.monotonic())
         elif action.status is StepStatus.COMPLETED and action.step in self._step_started:
