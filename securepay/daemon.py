@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -165,7 +165,7 @@ class Daemon:
                 await self.ari_task
 
 
-async def run(settings: Settings, on_connected: Callable[[], None] | None = None) -> None:
+async def run(settings: Settings) -> None:
     """Run until SIGTERM/SIGINT or cancellation; raises AriAuthError on wrong credentials."""
     from securepay import __version__
 
@@ -178,8 +178,6 @@ async def run(settings: Settings, on_connected: Callable[[], None] | None = None
     ledger = open_ledger(settings.ledger.path)
     async with open_gateway(settings.gateway) as gateway, open_connector(settings.crm) as crm:
         daemon = Daemon(settings, gateway, bus, ledger, crm)
-        if on_connected is not None:
-            daemon.ari.on_state(lambda state: on_connected() if state == ConnectionState.CONNECTED else None)
         await daemon.start()
         assert daemon.ari_task is not None
         stop_task = asyncio.create_task(stop.wait(), name="stop")

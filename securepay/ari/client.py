@@ -103,11 +103,6 @@ class AriClient:
             await self._ws.close()
         await self._session.close()
 
-    async def drop_connection(self) -> None:
-        """Close the events WebSocket as if the network had cut it (tests, ops)."""
-        if self._ws is not None:
-            await self._ws.close()
-
     async def _connect_and_read(self, backoff: Backoff) -> None:
         url = self.settings.url.rstrip("/") + "/ari/events"
         params = {"app": self.settings.app, "subscribeAll": "false"}
