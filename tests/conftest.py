@@ -17,6 +17,7 @@ import pytest
 from securepay.testing.asterisk_rig import AsteriskInstance
 from securepay.testing.asterisk_root import AsteriskInstall, chroot_in_use, find_or_build, unmount_proc
 from securepay.testing.redis_rig import RedisInstance
+from securepay.testing.sip.sipp import sipp_path
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM = "/usr/bin/chromium"
@@ -98,6 +99,15 @@ async def chromium() -> AsyncIterator[Any]:
         await browser.close()
 
 
+@pytest.fixture(scope="session")
+def sipp() -> str:
+    """sipp (Debian's sip-tester): the SIP user agent of the `sip` tests."""
+    path = sipp_path()
+    if path is None:
+        unavailable("sipp", "sipp is not installed: apt-get install sip-tester")
+    return str(path)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     """Attach Asterisk's log for the failing test to pytest's report."""
@@ -120,3 +130,5 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.redis)
         if "chromium" in fixtures:
             item.add_marker(pytest.mark.browser)
+        if "sipp" in fixtures:
+            item.add_marker(pytest.mark.sip)

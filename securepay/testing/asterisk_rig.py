@@ -62,6 +62,36 @@ exten => s,1,Stasis(securepay-driver,fallback)
 """
 
 
+TEST_SIP_DIALPLAN = """
+[securepay-inbound]
+; SIP phones (securepay.testing.sip): a trunk caller dialling dial-<name> is bridged to
+; alice's phone by Dial() and recorded to spool/monitor/<name>.wav (Queue/Dial mode).
+exten => _dial-.,1,Set(CHANNEL(language)=en)
+ same => n,MixMonitor(${EXTEN:5}.wav)
+ same => n,Dial(PJSIP/alice,30)
+ same => n,Hangup()
+"""
+
+SIP_CALLER_IP = "127.0.0.2"
+SIP_INBAND_CALLER_IP = "127.0.0.4"
+TEST_PJSIP = f"""
+; A second trunk whose caller sends DTMF as tones in the audio (dtmf_mode = inband).
+[trunk-inband]
+type = endpoint
+context = securepay-inbound
+disallow = all
+allow = ulaw
+direct_media = no
+dtmf_mode = inband
+send_connected_line = no
+
+[trunk-inband]
+type = identify
+endpoint = trunk-inband
+match = {SIP_INBAND_CALLER_IP}
+"""
+
+
 TEST_MODULES = """
 ; The test dialplan's stand-in for an operator's recording (Queue/Dial mode tests).
 load => app_mixmonitor.so
@@ -110,6 +140,7 @@ class AsteriskInstance:
         self.ami_port = free_port()
         self.password = secrets.token_urlsafe(16)
         self.ami_password = secrets.token_urlsafe(16)
+        self.sip_password = secrets.token_urlsafe(16)
         self._process: subprocess.Popen[bytes] | None = None
         self._pid: int | None = None
 
@@ -227,8 +258,11 @@ class AsteriskInstance:
         pjsip = set_option(
             (CONFIG_DIR / "pjsip.conf").read_text(), "transport-udp", "bind", f"127.0.0.1:{self.sip_port}"
         )
-        (etc / "pjsip.conf").write_text(pjsip)
-        (etc / "extensions.conf").write_text((CONFIG_DIR / "extensions.conf").read_text() + TEST_DIALPLAN)
+        pjsip = set_option(pjsip, "alice", "password", self.sip_password)
+        pjsip = set_option(pjsip, "trunk", "match", SIP_CALLER_IP)
+        (etc / "pjsip.conf").write_text(pjsip + TEST_PJSIP)
+        dialplan = (CONFIG_DIR / "extensions.conf").read_text() + TEST_DIALPLAN + TEST_SIP_DIALPLAN
+        (etc / "extensions.conf").write_text(dialplan)
         manager = set_option((CONFIG_DIR / "manager.conf").read_text(), "general", "port", str(self.ami_port))
         manager = set_option(manager, AMI_USER, "secret", self.ami_password)
         (etc / "manager.conf").write_text(manager)

@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 
@@ -40,7 +40,15 @@ FAST_IVR = {
 }
 
 
-def rig_settings(asterisk: AsteriskInstance, overrides: Mapping[str, str] = ()) -> Settings:
+class Keypad(Protocol):
+    """The caller's phone keys: Local channels over ARI, or a SIP phone over RTP."""
+
+    async def key(self, digits: str) -> None: ...
+
+
+def rig_settings(
+    asterisk: AsteriskInstance, overrides: Mapping[str, str] = (), agent_endpoint: str = AGENT_ENDPOINT
+) -> Settings:
     ari = asterisk.ari
     env = {
         "SECUREPAY_ARI_URL": ari.url,
@@ -54,7 +62,7 @@ def rig_settings(asterisk: AsteriskInstance, overrides: Mapping[str, str] = ()) 
     base = config.load(None, env)
     agents = {
         "alice": config.AgentConfig(
-            name="Alice Smith", endpoint=AGENT_ENDPOINT, token_sha256=token_hash(ALICE_TOKEN)
+            name="Alice Smith", endpoint=agent_endpoint, token_sha256=token_hash(ALICE_TOKEN)
         )
     }
     return base.model_copy(update={"agents": agents})
@@ -66,6 +74,7 @@ class PaymentRig:
         self.ledger = ledger
         self.simulator = simulator
         self.phones = phones
+        self.keypad: Keypad = phones
         self.playback_states: list[str] = []
         daemon.ari.on(PlaybackFinished, lambda event: self.playback_states.append(event.playback.state))
         self.http = aiohttp.ClientSession(
@@ -76,8 +85,11 @@ class PaymentRig:
     async def place_call(self, agent: str = "alice", language: str = "", crm_record: str = "") -> str:
         """Dial in as a caller and wait until caller and agent are bridged; returns the call id."""
         await self.phones.call_in(agent, language, crm_record)
-        call = await self.until(lambda: self._connected_call(agent))
-        return call
+        return await self.connected_call(agent)
+
+    async def connected_call(self, agent: str = "alice") -> str:
+        """Wait until the agent's caller and agent are bridged; returns the call id."""
+        return str(await self.until(lambda: self._connected_call(agent)))
 
     def _connected_call(self, agent: str) -> str | None:
         call = self.daemon.calls.for_agent(agent)
@@ -110,7 +122,7 @@ class PaymentRig:
     async def key_at(self, payment: Payment, state: State, digits: str) -> None:
         """Wait until the flow asks for this input, then key it (barging in on the prompt)."""
         await self.at(payment, state)
-        await self.phones.key(digits)
+        await self.keypad.key(digits)
 
     async def finished(self, payment: Payment, timeout: float = 40) -> Payment:
         """Wait until the payment is over and its caller placed (with the agent or beyond)."""
@@ -135,12 +147,14 @@ class PaymentRig:
 
 @contextlib.asynccontextmanager
 async def payment_rig(
-    asterisk: AsteriskInstance, overrides: Mapping[str, str] = (), bus: EventBus | None = None
+    asterisk: AsteriskInstance,
+    overrides: Mapping[str, str] = (),
+    bus: EventBus | None = None,
+    agent_endpoint: str = AGENT_ENDPOINT,
 ) -> AsyncIterator[PaymentRig]:
     workdir = Path(tempfile.mkdtemp(prefix="securepay-rig-"))
-    settings = rig_settings(
-        asterisk, {"SECUREPAY_LEDGER_PATH": str(workdir / "ledger.sqlite3"), **dict(overrides)}
-    )
+    ledger_path = {"SECUREPAY_LEDGER_PATH": str(workdir / "ledger.sqlite3")}
+    settings = rig_settings(asterisk, {**ledger_path, **dict(overrides)}, agent_endpoint)
     simulator = GatewaySimulator()
     ledger = open_ledger(settings.ledger.path)
     async with (

@@ -1,0 +1,65 @@
+"""G.711 mu-law and the tones the test phones speak and listen for.
+
+A phone's voice is a steady 1 kHz tone: the other end can then tell the caller's
+audio from silence, prompts and hold music with one Goertzel filter.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+RATE = 8000
+FRAME_SAMPLES = 160
+VOICE_HZ = 1000
+DTMF_HZ = {
+    "1": (697, 1209), "2": (697, 1336), "3": (697, 1477), "A": (697, 1633),
+    "4": (770, 1209), "5": (770, 1336), "6": (770, 1477), "B": (770, 1633),
+    "7": (852, 1209), "8": (852, 1336), "9": (852, 1477), "C": (852, 1633),
+    "*": (941, 1209), "0": (941, 1336), "#": (941, 1477), "D": (941, 1633),
+}  # fmt: skip
+_BIAS = 0x84
+_CLIP = 32635
+
+
+def ulaw_encode(sample: int) -> int:
+    sign = 0x80 if sample < 0 else 0
+    magnitude = min(abs(sample), _CLIP) + _BIAS
+    exponent = max(0, magnitude.bit_length() - 8)
+    mantissa = (magnitude >> (exponent + 3)) & 0x0F
+    return ~(sign | (exponent << 4) | mantissa) & 0xFF
+
+
+def _ulaw_decode(byte: int) -> int:
+    byte = ~byte & 0xFF
+    magnitude = ((((byte & 0x0F) << 3) + _BIAS) << ((byte >> 4) & 0x07)) - _BIAS
+    return -magnitude if byte & 0x80 else magnitude
+
+
+ULAW_TO_LINEAR = tuple(_ulaw_decode(b) for b in range(256))
+
+
+def tone(freqs: Sequence[int], samples: int, amplitude: int = 6000) -> bytes:
+    """`samples` of the sum of sine waves, mu-law encoded, starting at phase 0."""
+    return bytes(
+        ulaw_encode(round(sum(amplitude * math.sin(2 * math.pi * f * n / RATE) for f in freqs)))
+        for n in range(samples)
+    )
+
+
+SILENCE = bytes([ulaw_encode(0)]) * FRAME_SAMPLES
+VOICE = tone([VOICE_HZ], FRAME_SAMPLES)
+
+
+def voice_share(frame: bytes, freq: int = VOICE_HZ) -> float:
+    """Share of a mu-law frame's energy at `freq` (Goertzel): about 1 for the pure tone."""
+    samples = [ULAW_TO_LINEAR[b] for b in frame]
+    energy = sum(s * s for s in samples)
+    if energy < len(samples) * 100**2:
+        return 0.0
+    coeff = 2 * math.cos(2 * math.pi * freq / RATE)
+    s1 = s2 = 0.0
+    for s in samples:
+        s1, s2 = s + coeff * s1 - s2, s1
+    power = s1 * s1 + s2 * s2 - coeff * s1 * s2
+    return 2 * power / (len(samples) * energy)

@@ -1,0 +1,178 @@
+"""sipp scenarios for the test phones: SIP signalling only, the SDP names our RTP socket.
+
+`[rtp_ip]`/`[rtp_port]` come from `sipp -key`. Both calls answer re-INVITEs and
+UPDATEs (Asterisk may send them) and a BYE; the caller also hangs up when an INFO
+arrives on its own call (`SipCaller.hang_up`), sipp having no other remote control.
+"""
+
+from __future__ import annotations
+
+HEAD = '<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="{name}">\n'
+TAIL = '<label id="end"/>\n</scenario>\n'
+
+SDP = """v=0
+o=securepay 1 1 IN IP4 [rtp_ip]
+s=-
+c=IN IP4 [rtp_ip]
+t=0 0
+m=audio [rtp_port] RTP/AVP 0 {pt}
+a=rtpmap:0 PCMU/8000
+{event_line}/8000
+a=fmtp:{pt} 0-16
+a=ptime:20
+a=sendrecv"""
+
+OK_WITH_SDP = """<send retrans="500"{next}><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]{to_tag}
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:[service]@[local_ip]:[local_port]>
+Content-Type: application/sdp
+Content-Length: [len]
+
+{sdp}
+]]></send>
+"""
+
+OK_EMPTY = """<send{next}><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+"""
+
+CALLER_INVITE = """<send retrans="500"><![CDATA[
+INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:caller@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>
+Call-ID: [call_id]
+CSeq: 1 INVITE
+Contact: <sip:caller@[local_ip]:[local_port]>
+Max-Forwards: 70
+Content-Type: application/sdp
+Content-Length: [len]
+
+{sdp}
+]]></send>
+<recv response="100" optional="true"/>
+<recv response="180" optional="true"/>
+<recv response="183" optional="true"/>
+<recv response="200" rtd="true">
+  <action>
+    <ereg regexp="&lt;.*" search_in="hdr" header="To:" check_it="true" assign_to="remote_to"/>
+    <ereg regexp="sip:[^&gt;]*" search_in="hdr" header="Contact:" check_it="true" assign_to="remote_contact"/>
+  </action>
+</recv>
+<send><![CDATA[
+ACK [$remote_contact] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:caller@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+To: [$remote_to]
+Call-ID: [call_id]
+CSeq: 1 ACK
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+"""
+
+CALLER_HANGS_UP = """<label id="hang_up"/>
+<send retrans="500"><![CDATA[
+BYE [$remote_contact] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:caller@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+To: [$remote_to]
+Call-ID: [call_id]
+CSeq: 2 BYE
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+<recv response="200" next="end"/>
+"""
+
+AGENT_ANSWERS = """<recv request="INVITE">
+  <action>
+    <ereg regexp="a=rtpmap:([0-9]+) telephone-event" search_in="body" check_it="true" assign_to="te_line,te"/>
+  </action>
+</recv>
+<send><![CDATA[
+SIP/2.0 180 Ringing
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:[service]@[local_ip]:[local_port]>
+Content-Length: 0
+
+]]></send>
+{ok}<recv request="ACK"/>
+"""
+
+
+def _talking(sdp: str, can_hang_up: bool) -> str:
+    """Wait in the call: answer re-INVITEs and UPDATEs, end on BYE (or on our INFO)."""
+    info = '<recv request="INFO" optional="true" next="hang_up"/>\n' if can_hang_up else ""
+    return (
+        '<label id="talking"/>\n'
+        + info
+        + '<recv request="INVITE" optional="true" next="reinvite"/>\n'
+        + '<recv request="UPDATE" optional="true" next="update"/>\n'
+        + '<recv request="BYE"/>\n'
+        + OK_EMPTY.format(next=' next="end"')
+        + '<label id="reinvite"/>\n'
+        + OK_WITH_SDP.format(next="", to_tag="", sdp=sdp)
+        + '<recv request="ACK" next="talking"/>\n'
+        + '<label id="update"/>\n'
+        + OK_EMPTY.format(next=' next="talking"')
+        + (CALLER_HANGS_UP if can_hang_up else "")
+    )
+
+
+def caller() -> str:
+    """A trunk's caller: INVITE offering PCMU and telephone-event 101, then talk."""
+    sdp = SDP.format(pt="101", event_line="a=rtpmap:101 telephone-event")
+    return HEAD.format(name="securepay caller") + CALLER_INVITE.format(sdp=sdp) + _talking(sdp, True) + TAIL
+
+
+def agent() -> str:
+    """The agent's phone: auto-answers, echoing the telephone-event type Asterisk offers."""
+    sdp = SDP.format(pt="[$te]", event_line="[$te_line]")
+    ok = OK_WITH_SDP.format(next="", to_tag=";tag=[pid]SIPpTag01[call_number]", sdp=sdp)
+    return HEAD.format(name="securepay agent") + AGENT_ANSWERS.format(ok=ok) + _talking(sdp, False) + TAIL
+
+
+def register() -> str:
+    """The agent's phone registers (digest auth with `-au`/`-ap`), Contact on the UAS port."""
+    request = """<send retrans="500"><![CDATA[
+REGISTER sip:[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:[service]@[remote_ip]:[remote_port]>;tag=[pid]SIPpTag02[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>
+Call-ID: [call_id]
+CSeq: {cseq} REGISTER
+Contact: <sip:[service]@[local_ip]:[local_port]>
+Expires: 3600
+Max-Forwards: 70
+{auth}Content-Length: 0
+
+]]></send>
+"""
+    return (
+        HEAD.format(name="securepay register")
+        + request.format(cseq=1, auth="")
+        + '<recv response="401" auth="true"/>\n'
+        + request.format(cseq=2, auth="[authentication]\n")
+        + '<recv response="200"/>\n'
+        + TAIL
+    )
