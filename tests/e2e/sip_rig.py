@@ -66,5 +66,8 @@ async def sip_call(
             if caller.sipp.process is not None and caller.sipp.process.returncode is None:
                 with contextlib.suppress(Exception):
                     await caller.hang_up()
+            if agent.sipp.process is not None:
+                with contextlib.suppress(Exception):
+                    await agent.ended(5)
             await caller.close()
             await agent.close()

@@ -1,8 +1,9 @@
 """sipp scenarios for the test phones: SIP signalling only, the SDP names our RTP socket.
 
-`[rtp_ip]`/`[rtp_port]` come from `sipp -key`. Both calls answer re-INVITEs and
-UPDATEs (Asterisk may send them) and a BYE; the caller also hangs up when an INFO
-arrives on its own call (`SipCaller.hang_up`), sipp having no other remote control.
+`[rtp_ip]`/`[rtp_port]` come from `sipp -key`. Both calls end on Asterisk's BYE; the
+caller also hangs up when an INFO arrives on its own call (`SipCaller.hang_up`), sipp
+having no other remote control. The rig's endpoints (direct_media = no, no
+connected-line updates to the trunk) send neither re-INVITE nor UPDATE.
 """
 
 from __future__ import annotations
@@ -22,11 +23,11 @@ a=fmtp:{pt} 0-16
 a=ptime:20
 a=sendrecv"""
 
-OK_WITH_SDP = """<send retrans="500"{next}><![CDATA[
+OK_WITH_SDP = """<send retrans="500"><![CDATA[
 SIP/2.0 200 OK
 [last_Via:]
 [last_From:]
-[last_To:]{to_tag}
+[last_To:];tag=[pid]SIPpTag01[call_number]
 [last_Call-ID:]
 [last_CSeq:]
 Contact: <sip:[service]@[local_ip]:[local_port]>
@@ -37,7 +38,7 @@ Content-Length: [len]
 ]]></send>
 """
 
-OK_EMPTY = """<send{next}><![CDATA[
+OK_EMPTY = """<send next="end"><![CDATA[
 SIP/2.0 200 OK
 [last_Via:]
 [last_From:]
@@ -72,13 +73,15 @@ Content-Length: [len]
     <ereg regexp="sip:[^&gt;]*" search_in="hdr" header="Contact:" check_it="true" assign_to="remote_contact"/>
   </action>
 </recv>
-<send><![CDATA[
-ACK [$remote_contact] SIP/2.0
+"""
+
+IN_DIALOG = """<send{retrans}><![CDATA[
+{method} [$remote_contact] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
 From: <sip:caller@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
 To: [$remote_to]
 Call-ID: [call_id]
-CSeq: 1 ACK
+CSeq: {cseq} {method}
 Max-Forwards: 70
 Content-Length: 0
 
@@ -86,18 +89,7 @@ Content-Length: 0
 """
 
 CALLER_HANGS_UP = """<label id="hang_up"/>
-<send retrans="500"><![CDATA[
-BYE [$remote_contact] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:caller@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-To: [$remote_to]
-Call-ID: [call_id]
-CSeq: 2 BYE
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-<recv response="200" next="end"/>
+{bye}<recv response="200" next="end"/>
 """
 
 AGENT_ANSWERS = """<recv request="INVITE">
@@ -120,36 +112,31 @@ Content-Length: 0
 """
 
 
-def _talking(sdp: str, can_hang_up: bool) -> str:
-    """Wait in the call: answer re-INVITEs and UPDATEs, end on BYE (or on our INFO)."""
+def _talking(can_hang_up: bool) -> str:
+    """Wait in the call until Asterisk's BYE (or, for the caller, our INFO: it hangs up)."""
     info = '<recv request="INFO" optional="true" next="hang_up"/>\n' if can_hang_up else ""
-    return (
-        '<label id="talking"/>\n'
-        + info
-        + '<recv request="INVITE" optional="true" next="reinvite"/>\n'
-        + '<recv request="UPDATE" optional="true" next="update"/>\n'
-        + '<recv request="BYE"/>\n'
-        + OK_EMPTY.format(next=' next="end"')
-        + '<label id="reinvite"/>\n'
-        + OK_WITH_SDP.format(next="", to_tag="", sdp=sdp)
-        + '<recv request="ACK" next="talking"/>\n'
-        + '<label id="update"/>\n'
-        + OK_EMPTY.format(next=' next="talking"')
-        + (CALLER_HANGS_UP if can_hang_up else "")
-    )
+    hang_up = CALLER_HANGS_UP.format(bye=caller_request("BYE", 2)) if can_hang_up else ""
+    return info + '<recv request="BYE"/>\n' + OK_EMPTY + hang_up
+
+
+def caller_request(method: str, cseq: int) -> str:
+    """A request of the caller's in its dialog with Asterisk (ACK, BYE)."""
+    retrans = "" if method == "ACK" else ' retrans="500"'
+    return IN_DIALOG.format(retrans=retrans, method=method, cseq=cseq)
 
 
 def caller() -> str:
     """A trunk's caller: INVITE offering PCMU and telephone-event 101, then talk."""
     sdp = SDP.format(pt="101", event_line="a=rtpmap:101 telephone-event")
-    return HEAD.format(name="securepay caller") + CALLER_INVITE.format(sdp=sdp) + _talking(sdp, True) + TAIL
+    invite = CALLER_INVITE.format(sdp=sdp) + caller_request("ACK", 1)
+    return HEAD.format(name="securepay caller") + invite + _talking(True) + TAIL
 
 
 def agent() -> str:
     """The agent's phone: auto-answers, echoing the telephone-event type Asterisk offers."""
     sdp = SDP.format(pt="[$te]", event_line="[$te_line]")
-    ok = OK_WITH_SDP.format(next="", to_tag=";tag=[pid]SIPpTag01[call_number]", sdp=sdp)
-    return HEAD.format(name="securepay agent") + AGENT_ANSWERS.format(ok=ok) + _talking(sdp, False) + TAIL
+    answer = AGENT_ANSWERS.format(ok=OK_WITH_SDP.format(sdp=sdp))
+    return HEAD.format(name="securepay agent") + answer + _talking(False) + TAIL
 
 
 def register() -> str:
