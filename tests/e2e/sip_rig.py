@@ -29,12 +29,13 @@ class SipCall:
     agent: SipAgent
     asterisk_heard: list[str] = field(default_factory=list)
 
-    def report(self, label: str, sent: str, agent_heard: list[str]) -> None:
-        heard = "".join(self.asterisk_heard)
+    def report(self, label: str, agent_heard: list[str]) -> None:
+        """Print the digits the caller sent, Asterisk received and the agent's phone received."""
+        sent, heard = self.caller.rtp.digits_sent, "".join(self.asterisk_heard)
         print(
             f"\nSIP digits [{label}]: caller sent {len(sent)}, Asterisk received {len(heard)} "
             f"(identical: {heard == sent}), agent phone received {len(agent_heard)} "
-            f"({''.join(agent_heard) or '-'}) in {self.agent.rtp.event_packets} telephone-event packets"
+            f"({''.join(agent_heard) or 'none'})"
         )
 
 

@@ -13,6 +13,7 @@ import secrets
 
 from securepay.events.publisher import agent_channel
 from securepay.flow import State
+from securepay.payments.model import Payment
 from securepay.testing.asterisk_rig import SIP_INBAND_CALLER_IP, AsteriskInstance
 from tests.e2e.sip_rig import SipCall, sip_call
 from tests.e2e.test_dialplan_mode import WINDOW_S, ami_overrides, dialplan_call_id, window_levels
@@ -30,37 +31,36 @@ async def agent_hears_the_caller(call: SipCall) -> None:
     assert call.agent.rtp.voice_frames > LISTEN_S / 0.02 * 0.6, call.agent.rtp.voice_frames
 
 
-async def pay_while_the_agent_listens(call: SipCall) -> tuple[list[str], int, int]:
-    """Pay by Visa; what the agent's phone got while the caller keyed: (digits,
-    telephone-event packets, frames of the caller's voice)."""
+Heard = tuple[list[str], int, int, int]
+"""What the agent's phone got: digits, telephone-event packets, frames of the caller's
+voice, frames of DTMF tones."""
+
+
+async def pay_while_the_agent_listens(call: SipCall, call_id: str = "") -> tuple[Payment, Heard]:
+    """The caller pays by Visa: charged once, back with the agent; and what the agent's
+    phone got while the caller keyed."""
     rig, agent = call.rig, call.agent.rtp
-    payment = await rig.request_payment(await rig.connected_call())
+    payment = await rig.request_payment(call_id or await rig.connected_call())
     await rig.at(payment, State.AMOUNT_CONFIRM)
     await asyncio.sleep(0.2)
     agent.reset_counts()
     await key_card(rig, payment)
-    during = (list(agent.digits_heard), agent.event_packets, agent.voice_frames)
+    during = (list(agent.digits_heard), agent.event_packets, agent.voice_frames, agent.tone_frames)
     await rig.finished(payment)
     assert payment.outcome is not None and payment.outcome.value == "success"
     assert [c.invoice_number for c in rig.simulator.charges] == [payment.invoice_number]
     await assert_back_with_agent(rig, payment)
-    return during
+    return payment, during
 
 
 async def test_a_sip_caller_pays_by_visa_and_is_bridged_back_to_the_agents_phone(
     asterisk: AsteriskInstance, sipp: str
 ) -> None:
     async with sip_call(asterisk) as call:
-        rig = call.rig
-        payment = await rig.request_payment(await rig.connected_call())
-        await key_card(rig, payment)
-        await rig.finished(payment)
-        call.report("visa payment", call.caller.rtp.digits_sent, call.agent.rtp.digits_heard)
-        assert payment.outcome is not None and payment.outcome.value == "success"
+        payment, during = await pay_while_the_agent_listens(call)
+        call.report("visa payment", during[0])
         assert payment.brand == "visa" and payment.last4 == "1111"
-        assert [c.invoice_number for c in rig.simulator.charges] == [payment.invoice_number]
         assert "".join(call.asterisk_heard) == call.caller.rtp.digits_sent == CARD_DIGITS
-        await assert_back_with_agent(rig, payment)
         await agent_hears_the_caller(call)
 
 
@@ -72,14 +72,14 @@ async def test_the_agents_phone_receives_no_digit_during_a_payment_but_does_befo
         await call.caller.key("123")
         await rig.until(lambda: len(agent.digits_heard) >= 3, 5)
         before = list(agent.digits_heard)
-        during = await pay_while_the_agent_listens(call)
+        _, during = await pay_while_the_agent_listens(call)
         await call.caller.key("9")
         await rig.until(lambda: agent.digits_heard, 5)
         after = list(agent.digits_heard)
-        call.report("before+payment+after", call.caller.rtp.digits_sent, before + after)
-        print(f"agent phone: before {before}, during {during[0]} ({during[1]} event packets), after {after}")
+        call.report("before, during and after a payment", before + after)
+        print(f"agent phone: before {before}, during (digits, packets, voice, tones) {during}, after {after}")
         assert before == ["1", "2", "3"]
-        assert during == ([], 0, 0), "no digit and none of the caller's voice reached the agent"
+        assert during == ([], 0, 0, 0), "no digit and none of the caller's audio reached the agent"
         assert after == ["9"]
 
 
@@ -93,7 +93,7 @@ async def test_star_cancels_and_two_reenters_over_sip(asterisk: AsteriskInstance
         await enter(rig, payment, State.CARD_NUMBER_ENTRY, State.CARD_NUMBER_CONFIRM, VISA + "#")
         await rig.key_at(payment, State.EXPIRY_ENTRY, "12*")
         await rig.finished(payment)
-        call.report("re-entry then cancel", call.caller.rtp.digits_sent, call.agent.rtp.digits_heard)
+        call.report("re-entry then cancel", call.agent.rtp.digits_heard)
         assert payment.outcome is not None and payment.outcome.value == "caller-cancelled"
         assert payment.last4 == "1111", "the re-entered card replaced the first"
         assert rig.simulator.charges == []
@@ -111,15 +111,10 @@ async def test_a_sip_call_bridged_by_dial_pays_through_ami_with_its_recording_mu
         rig = call.rig
         call_id = await dialplan_call_id(rig)
         assert call_id.startswith("d-")
-        await asyncio.sleep(LISTEN_S)
-        payment = await rig.request_payment(call_id)
-        await key_card(rig, payment)
-        await rig.finished(payment)
-        call.report("dial mode payment", call.caller.rtp.digits_sent, call.agent.rtp.digits_heard)
-        assert payment.outcome is not None and payment.outcome.value == "success"
-        assert len(rig.simulator.charges) == 1
-        assert call.agent.rtp.digits_heard == []
-        await assert_back_with_agent(rig, payment)
+        await agent_hears_the_caller(call)
+        _, during = await pay_while_the_agent_listens(call, call_id)
+        call.report("dial mode payment", during[0])
+        assert during == ([], 0, 0, 0)
         await agent_hears_the_caller(call)
         await call.caller.hang_up()
         await rig.until(lambda: not rig.daemon.calls.all())
@@ -149,7 +144,7 @@ async def test_a_sip_caller_hanging_up_mid_entry_charges_nothing_and_the_agent_i
             while result is None:
                 event = await asyncio.wait_for(anext(stream), 5)
                 result = event if event["type"] == "payment.result" else None
-        call.report("caller BYE mid-entry", call.caller.rtp.digits_sent, call.agent.rtp.digits_heard)
+        call.report("caller BYE mid-entry", call.agent.rtp.digits_heard)
         assert payment.outcome is not None and payment.outcome.value == "caller-hung-up"
         assert result["outcome"] == "caller-hung-up"
         assert rig.simulator.charges == []
@@ -159,23 +154,24 @@ async def test_a_sip_caller_hanging_up_mid_entry_charges_nothing_and_the_agent_i
 
 async def test_a_60_ms_digit_burst_over_rtp_loses_no_digit(asterisk: AsteriskInstance, sipp: str) -> None:
     async with sip_call(asterisk) as call:
-        rig = call.rig
         call.caller.duration_ms = call.caller.gap_ms = 60
-        payment = await rig.request_payment(await rig.connected_call())
-        await key_card(rig, payment)
-        await rig.finished(payment)
-        call.report("60 ms / 60 ms burst", call.caller.rtp.digits_sent, call.agent.rtp.digits_heard)
+        _, during = await pay_while_the_agent_listens(call)
+        call.report("60 ms / 60 ms burst", during[0])
         assert "".join(call.asterisk_heard) == call.caller.rtp.digits_sent == CARD_DIGITS
-        assert payment.outcome is not None and payment.outcome.value == "success"
-        assert len(rig.simulator.charges) == 1
 
 
 async def test_an_inband_dtmf_caller_pays_and_the_agent_hears_none_of_it(
     asterisk: AsteriskInstance, sipp: str
 ) -> None:
     async with sip_call(asterisk, caller_ip=SIP_INBAND_CALLER_IP) as call:
+        rig, agent = call.rig, call.agent.rtp
         call.caller.inband = True
-        during = await pay_while_the_agent_listens(call)
-        call.report("inband payment", call.caller.rtp.digits_sent, during[0])
-        assert "".join(call.asterisk_heard) == call.caller.rtp.digits_sent == CARD_DIGITS
-        assert during == ([], 0, 0), "no digit, no tone, none of the caller's audio reached the agent"
+        await call.caller.key("56")
+        await rig.until(lambda: len(agent.digits_heard) >= 2, 5)
+        before = (list(agent.digits_heard), agent.tone_frames)
+        _, during = await pay_while_the_agent_listens(call)
+        call.report("inband: before and during a payment", before[0] + during[0])
+        print(f"agent phone: before {before[0]} (+{before[1]} frames of tone), during {during}")
+        assert "".join(call.asterisk_heard) == call.caller.rtp.digits_sent == "56" + CARD_DIGITS
+        assert before[0] == ["5", "6"], "talking, Asterisk passes detected tones on as RFC 4733 events"
+        assert during == ([], 0, 0, 0), "no digit, no tone, none of the caller's audio reached the agent"

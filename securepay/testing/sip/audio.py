@@ -51,15 +51,32 @@ SILENCE = bytes([ulaw_encode(0)]) * FRAME_SAMPLES
 VOICE = tone([VOICE_HZ], FRAME_SAMPLES)
 
 
-def voice_share(frame: bytes, freq: int = VOICE_HZ) -> float:
-    """Share of a mu-law frame's energy at `freq` (Goertzel): about 1 for the pure tone."""
+ROWS_HZ = (697, 770, 852, 941)
+COLUMNS_HZ = (1209, 1336, 1477, 1633)
+
+
+def _shares(frame: bytes, freqs: Sequence[int]) -> list[float]:
+    """Share of a mu-law frame's energy at each of `freqs` (Goertzel): about 1 for a pure
+    tone at that frequency, 0 for silence."""
     samples = [ULAW_TO_LINEAR[b] for b in frame]
     energy = sum(s * s for s in samples)
     if energy < len(samples) * 100**2:
-        return 0.0
-    coeff = 2 * math.cos(2 * math.pi * freq / RATE)
-    s1 = s2 = 0.0
-    for s in samples:
-        s1, s2 = s + coeff * s1 - s2, s1
-    power = s1 * s1 + s2 * s2 - coeff * s1 * s2
-    return 2 * power / (len(samples) * energy)
+        return [0.0] * len(freqs)
+    shares = []
+    for freq in freqs:
+        coeff = 2 * math.cos(2 * math.pi * freq / RATE)
+        s1 = s2 = 0.0
+        for s in samples:
+            s1, s2 = s + coeff * s1 - s2, s1
+        shares.append(2 * (s1 * s1 + s2 * s2 - coeff * s1 * s2) / (len(samples) * energy))
+    return shares
+
+
+def voice_share(frame: bytes) -> float:
+    return _shares(frame, [VOICE_HZ])[0]
+
+
+def dtmf_share(frame: bytes) -> float:
+    """Share of the strongest DTMF row plus the strongest column: near 1 for a keyed tone."""
+    shares = _shares(frame, ROWS_HZ + COLUMNS_HZ)
+    return max(shares[:4]) + max(shares[4:])

@@ -4,7 +4,8 @@ The SIP signalling is sipp's; the media is ours, so every packet is known: each 
 is an event with its own RTP timestamp (Asterisk drops a digit whose timestamp repeats
 the previous one), the marker bit on its first packet, the duration growing by one
 frame per packet, and three end packets. What arrives is counted: telephone-event
-packets and the digits they carry, and the frames that carry the other phone's voice.
+packets and the digits they carry, the frames that carry the other phone's voice (a
+1 kHz tone) and the frames that carry DTMF tones.
 """
 
 from __future__ import annotations
@@ -16,14 +17,22 @@ import struct
 from collections import deque
 from dataclasses import dataclass
 
-from securepay.testing.sip.audio import DTMF_HZ, FRAME_SAMPLES, SILENCE, VOICE, tone, voice_share
+from securepay.testing.sip.audio import (
+    DTMF_HZ,
+    FRAME_SAMPLES,
+    SILENCE,
+    VOICE,
+    dtmf_share,
+    tone,
+    voice_share,
+)
 
 PCMU = 0
 FRAME_S = FRAME_SAMPLES / 8000
 EVENT_CODES = "0123456789*#ABCD"
 END_PACKETS = 3
 VOLUME = 10  # -10 dBm0, as RFC 4733 events usually carry
-VOICE_SHARE = 0.5
+TONE_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -48,6 +57,7 @@ class RtpPhone(asyncio.DatagramProtocol):
         self.digits_heard: list[str] = []
         self.event_packets = 0
         self.voice_frames = 0
+        self.tone_frames = 0
         self.audio_frames = 0
         self._transport: asyncio.DatagramTransport | None = None
         self._remote: tuple[str, int] | None = None
@@ -101,7 +111,7 @@ class RtpPhone(asyncio.DatagramProtocol):
 
     def reset_counts(self) -> None:
         self.digits_heard.clear()
-        self.event_packets = self.voice_frames = self.audio_frames = 0
+        self.event_packets = self.voice_frames = self.tone_frames = self.audio_frames = 0
 
     async def _run_clock(self) -> None:
         loop = asyncio.get_running_loop()
@@ -153,8 +163,10 @@ class RtpPhone(asyncio.DatagramProtocol):
             self._event_heard(payload[0], int.from_bytes(data[4:8]))
         elif pt == PCMU:
             self.audio_frames += 1
-            if voice_share(payload) > VOICE_SHARE:
+            if voice_share(payload) > TONE_SHARE:
                 self.voice_frames += 1
+            elif dtmf_share(payload) > TONE_SHARE:
+                self.tone_frames += 1
 
     def _event_heard(self, code: int, ts: int) -> None:
         self.event_packets += 1
