@@ -63,6 +63,10 @@ async def sip_call(
             await caller.dial(number)
             await rig.until(lambda: agent.rtp.audio_frames, 20)
             yield call
+        except BaseException:
+            for sipp in (caller.sipp, agent.sipp):
+                print(f"--- sipp {sipp.name} (SIP messages, errors)\n{sipp.messages()}")
+            raise
         finally:
             if caller.sipp.process is not None and caller.sipp.process.returncode is None:
                 with contextlib.suppress(Exception):

@@ -73,7 +73,7 @@ class SippProcess:
     def argv(self, target: str, *args: str) -> list[str]:
         return [
             "-sf", str(self.scenario),
-            "-i", self.ip, "-p", str(self.port), "-mi", self.ip,
+            "-i", self.ip, "-p", str(self.port), "-mi", self.ip, "-mp", str(free_port()),
             "-cp", str(free_port()),
             "-m", "1", "-nostdin", "-timeout", f"{CALL_TIMEOUT_S}s", "-timeout_error",
             "-trace_msg", "-message_file", str(self.trace),
