@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 
-from securepay.testing.asterisk_rig import REPO, AsteriskInstance
+from securepay.testing.asterisk_rig import REPO, SIP_CALLER_IP, AsteriskInstance
 from securepay.testing.asterisk_root import chroot_in_use, find_or_build, unmount_proc
 
 STATE = REPO / ".rig" / "asterisk.json"
@@ -26,6 +26,8 @@ def up() -> int:
     ari = instance.ari
     print(f"Asterisk {instance.install.version} is up")
     print(f"  ARI       {ari.url}  user {ari.username}  password {ari.password}  app {ari.app}")
+    sip = f"127.0.0.1:{instance.sip_port}  phone alice  password {instance.sip_password}"
+    print(f"  SIP       {sip}  (trunk calls from {SIP_CALLER_IP})")
     print(f"  log       {instance.log_path}")
     console = instance.install.command("-C", f"{instance.inner_dir}/etc/asterisk.conf", "-r")
     print(f"  CLI       {' '.join(console)}")

@@ -56,12 +56,15 @@ async def pay_while_the_agent_listens(call: SipCall, call_id: str = "") -> tuple
 async def test_a_sip_caller_pays_by_visa_and_is_bridged_back_to_the_agents_phone(
     asterisk: AsteriskInstance, sipp: str
 ) -> None:
+    log_before = asterisk.log_path.read_text()
     async with sip_call(asterisk) as call:
         payment, during = await pay_while_the_agent_listens(call)
         call.report("visa payment", during[0])
         assert payment.brand == "visa" and payment.last4 == "1111"
         assert "".join(call.asterisk_heard) == call.caller.rtp.digits_sent == CARD_DIGITS
         await agent_hears_the_caller(call)
+    log = asterisk.log_path.read_text()[len(log_before) :]
+    assert VISA not in log and "DTMF" not in log, "PJSIP and RTP log no keyed digit"
 
 
 async def test_the_agents_phone_receives_no_digit_during_a_payment_but_does_before_and_after(
