@@ -48,7 +48,8 @@ Step = EventStep | bytes | asyncio.Future[None]
 
 
 class RtpPhone(asyncio.DatagramProtocol):
-    """One phone's media: a 20 ms clock that sends voice unless a digit is being keyed."""
+    """One phone's media: a 20 ms clock that sends voice (silence when not `speaking`)
+    unless a digit is being keyed."""
 
     def __init__(self, ip: str, event_pt: int = 101) -> None:
         self.ip = ip
@@ -100,7 +101,8 @@ class RtpPhone(asyncio.DatagramProtocol):
         for digit in digits:
             if inband:
                 samples = tone(DTMF_HZ[digit], frames * FRAME_SAMPLES)
-                self._script.extend(samples[i : i + FRAME_SAMPLES] for i in range(0, len(samples), 160))
+                frames_of_tone = range(0, len(samples), FRAME_SAMPLES)
+                self._script.extend(samples[i : i + FRAME_SAMPLES] for i in frames_of_tone)
             else:
                 code = EVENT_CODES.index(digit)
                 self._script.extend(EventStep(code, i, frames) for i in range(1, frames + 1))
