@@ -28,6 +28,7 @@ class SipCall:
     caller: SipCaller
     agent: SipAgent
     asterisk_heard: list[str] = field(default_factory=list)
+    durations_ms: list[int] = field(default_factory=list)
 
     def report(self, label: str, agent_heard: list[str]) -> None:
         """Print the digits the caller sent, Asterisk received and the agent's phone received."""
@@ -35,7 +36,8 @@ class SipCall:
         print(
             f"\nSIP digits [{label}]: caller sent {len(sent)}, Asterisk received {len(heard)} "
             f"(identical: {heard == sent}), agent phone received {len(agent_heard)} "
-            f"({''.join(agent_heard) or 'none'})"
+            f"({''.join(agent_heard) or 'none'}); durations Asterisk measured "
+            f"{min(self.durations_ms, default=0)}-{max(self.durations_ms, default=0)} ms"
         )
 
 
@@ -55,6 +57,7 @@ async def sip_call(
         def caller_keyed(event: ChannelDtmfReceived) -> None:
             if event.channel.name.startswith(CALLER_CHANNEL_PREFIX):
                 call.asterisk_heard.append(event.digit)
+                call.durations_ms.append(event.duration_ms)
 
         rig.daemon.ari.on(ChannelDtmfReceived, caller_keyed)
         rig.keypad = caller

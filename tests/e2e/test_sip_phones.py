@@ -161,6 +161,7 @@ async def test_a_60_ms_digit_burst_over_rtp_loses_no_digit(asterisk: AsteriskIns
         _, during = await pay_while_the_agent_listens(call)
         call.report("60 ms / 60 ms burst", during[0])
         assert "".join(call.asterisk_heard) == call.caller.rtp.digits_sent == CARD_DIGITS
+        assert set(call.durations_ms) == {60}, "Asterisk saw 60 ms digits"
 
 
 async def test_an_inband_dtmf_caller_pays_and_the_agent_hears_none_of_it(
