@@ -23,18 +23,15 @@ a=fmtp:{pt} 0-16
 a=ptime:20
 a=sendrecv"""
 
-OK_WITH_SDP = """<send retrans="500"><![CDATA[
-SIP/2.0 200 OK
+AGENT_RESPONSE = """<send{retrans}><![CDATA[
+SIP/2.0 {status}
 [last_Via:]
 [last_From:]
 [last_To:];tag=[pid]SIPpTag01[call_number]
 [last_Call-ID:]
 [last_CSeq:]
 Contact: <sip:[service]@[local_ip]:[local_port]>
-Content-Type: application/sdp
-Content-Length: [len]
-
-{sdp}
+{body}
 ]]></send>
 """
 
@@ -97,18 +94,7 @@ AGENT_ANSWERS = """<recv request="INVITE">
     <ereg regexp="a=rtpmap:([0-9]+) telephone-event" search_in="body" check_it="true" assign_to="te_line,te"/>
   </action>
 </recv>
-<send><![CDATA[
-SIP/2.0 180 Ringing
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:[service]@[local_ip]:[local_port]>
-Content-Length: 0
-
-]]></send>
-{ok}<recv request="ACK"/>
+{ringing}{ok}<recv request="ACK"/>
 """
 
 
@@ -135,7 +121,10 @@ def caller() -> str:
 def agent() -> str:
     """The agent's phone: auto-answers, echoing the telephone-event type Asterisk offers."""
     sdp = SDP.format(pt="[$te]", event_line="[$te_line]")
-    answer = AGENT_ANSWERS.format(ok=OK_WITH_SDP.format(sdp=sdp))
+    ringing = AGENT_RESPONSE.format(retrans="", status="180 Ringing", body="Content-Length: 0\n")
+    body = f"Content-Type: application/sdp\nContent-Length: [len]\n\n{sdp}"
+    ok = AGENT_RESPONSE.format(retrans=' retrans="500"', status="200 OK", body=body)
+    answer = AGENT_ANSWERS.format(ringing=ringing, ok=ok)
     return HEAD.format(name="securepay agent") + answer + _talking(False) + TAIL
 
 
