@@ -70,6 +70,17 @@ exten => _dial-.,1,Set(CHANNEL(language)=en)
  same => n,MixMonitor(${EXTEN:5}.wav)
  same => n,Dial(PJSIP/alice,30)
  same => n,Hangup()
+; The same through a queue whose only member is alice's phone.
+exten => _queue-.,1,Set(CHANNEL(language)=en)
+ same => n,MixMonitor(${EXTEN:6}.wav)
+ same => n,Queue(securepay-test,,,,30)
+ same => n,Hangup()
+"""
+
+TEST_QUEUES = """
+[securepay-test]
+strategy = ringall
+member => PJSIP/alice
 """
 
 SIP_CALLER_IP = "127.0.0.2"
@@ -95,6 +106,7 @@ match = {SIP_INBAND_CALLER_IP}
 TEST_MODULES = """
 ; The test dialplan's stand-in for an operator's recording (Queue/Dial mode tests).
 load => app_mixmonitor.so
+load => app_queue.so
 """
 
 
@@ -263,6 +275,7 @@ class AsteriskInstance:
         (etc / "pjsip.conf").write_text(pjsip + TEST_PJSIP)
         dialplan = (CONFIG_DIR / "extensions.conf").read_text() + TEST_DIALPLAN + TEST_SIP_DIALPLAN
         (etc / "extensions.conf").write_text(dialplan)
+        (etc / "queues.conf").write_text(TEST_QUEUES)
         manager = set_option((CONFIG_DIR / "manager.conf").read_text(), "general", "port", str(self.ami_port))
         manager = set_option(manager, AMI_USER, "secret", self.ami_password)
         (etc / "manager.conf").write_text(manager)

@@ -11,6 +11,8 @@ import asyncio
 import itertools
 import secrets
 
+import pytest
+
 from securepay.events.publisher import agent_channel
 from securepay.flow import State
 from securepay.payments.model import Payment
@@ -106,17 +108,18 @@ async def test_star_cancels_and_two_reenters_over_sip(asterisk: AsteriskInstance
         await agent_hears_the_caller(call)
 
 
-async def test_a_sip_call_bridged_by_dial_pays_through_ami_with_its_recording_muted(
-    asterisk: AsteriskInstance, sipp: str
+@pytest.mark.parametrize("application", ["dial", "queue"])
+async def test_a_sip_call_bridged_by_dial_or_queue_pays_through_ami_with_its_recording_muted(
+    asterisk: AsteriskInstance, sipp: str, application: str
 ) -> None:
     name = f"sip-{secrets.token_hex(4)}"
-    async with sip_call(asterisk, f"dial-{name}", ami_overrides(asterisk)) as call:
+    async with sip_call(asterisk, f"{application}-{name}", ami_overrides(asterisk)) as call:
         rig = call.rig
         call_id = await dialplan_call_id(rig)
         assert call_id.startswith("d-")
         await agent_hears_the_caller(call)
         _, during = await pay_while_the_agent_listens(call, call_id)
-        call.report("dial mode payment", during[0])
+        call.report(f"{application} mode payment", during[0])
         assert during == ([], 0, 0, 0)
         await agent_hears_the_caller(call)
         await call.caller.hang_up()
