@@ -65,7 +65,8 @@ exten => s,1,Stasis(securepay-driver,fallback)
 TEST_SIP_DIALPLAN = """
 [securepay-inbound]
 ; SIP phones (securepay.testing.sip): a trunk caller dialling dial-<name> is bridged to
-; alice's phone by Dial() and recorded to spool/monitor/<name>.wav (Queue/Dial mode).
+; alice's phone by Dial() (queue-<name>: by Queue()) and recorded to
+; spool/monitor/<name>.wav, as on an existing PBX (Queue/Dial mode).
 exten => _dial-.,1,Set(CHANNEL(language)=en)
  same => n,MixMonitor(${EXTEN:5}.wav)
  same => n,Dial(PJSIP/alice,30)
