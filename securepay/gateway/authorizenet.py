@@ -27,7 +27,6 @@ from securepay.gateway.authorizenet_payloads import (
     transaction_details_body,
     unsettled_list_body,
     void_body,
-    wipe,
 )
 from securepay.gateway.authorizenet_responses import (
     GATEWAY_NAME,
@@ -47,6 +46,7 @@ from securepay.gateway.authorizenet_responses import (
     transactions_of,
     void_failure,
 )
+from securepay.gateway.card_body import wipe
 from securepay.gateway.endpoint import checked_endpoint
 from securepay.gateway.errors import GatewayAuthError, GatewayError, GatewayUnavailableError
 from securepay.gateway.request import ChargeRequest

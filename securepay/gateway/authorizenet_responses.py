@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from securepay.gateway.context import ChargeContext, context_result
 from securepay.gateway.result import ChargeReason, ChargeResult, ChargeStatus
 
 GATEWAY_NAME = "authorizenet"
@@ -96,16 +97,6 @@ _BRANDS = {
     "JCB": "jcb",
     "DinersClub": "diners",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class ChargeContext:
-    """The non-sensitive facts of a charge, to fill in what an answer leaves out."""
-
-    invoice_number: str
-    amount: Decimal
-    brand: str | None
-    last4: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,17 +292,7 @@ def _context_result(
     code: str | None,
     text: str | None,
 ) -> ChargeResult:
-    return ChargeResult(
-        status=status,
-        reason=reason,
-        gateway=GATEWAY_NAME,
-        gateway_code=code,
-        gateway_text=text,
-        brand=context.brand,
-        masked_account=f"XXXX{context.last4}",
-        invoice_number=context.invoice_number,
-        amount=context.amount,
-    )
+    return context_result(GATEWAY_NAME, status, reason, context, code, text)
 
 
 def _transaction_code(transaction: dict[str, Any]) -> tuple[str | None, str | None]:
