@@ -1,0 +1,62 @@
+"""One HTTP exchange with a gateway, classified the way a charge needs it.
+
+What matters after a failure is whether the gateway could have acted on the request:
+``NotSent`` means it provably did not (no connection), ``NoAnswer`` means it may have
+(timeout, reset, unreadable answer), so the caller must reconcile before anything else.
+Only exception class names are logged, never a body or a header.
+"""
+
+import logging
+import ssl
+import time
+from collections.abc import Mapping
+
+import aiohttp
+
+log = logging.getLogger("securepay.gateway")
+
+
+class NotSent(Exception):
+    """The request provably was not processed (no connection could be made)."""
+
+
+class NoAnswer(Exception):
+    """The request may have been processed, but no answer came back."""
+
+
+def new_session(timeout_s: float, connect_timeout_s: float) -> aiohttp.ClientSession:
+    """A session whose TLS is always verified; create it inside the running loop."""
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(ssl=ssl.create_default_context()),
+        timeout=aiohttp.ClientTimeout(total=timeout_s, connect=connect_timeout_s),
+    )
+
+
+async def exchange(
+    session: aiohttp.ClientSession,
+    method: str,
+    url: str,
+    operation: str,
+    *,
+    data: bytes | bytearray | None = None,
+    params: Mapping[str, str] | None = None,
+    headers: Mapping[str, str],
+) -> tuple[int, bytes]:
+    """Send one request; the HTTP status and raw body, or ``NotSent``/``NoAnswer``."""
+    started = time.monotonic()
+    try:
+        async with session.request(method, url, data=data, params=params, headers=headers) as response:
+            status = response.status
+            raw = await response.read()
+    except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
+        log.debug("%s not sent error=%s", operation, type(exc).__name__)
+        raise NotSent(f"could not connect ({type(exc).__name__})") from None
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        log.debug("%s no answer error=%s elapsed_ms=%d", operation, type(exc).__name__, elapsed_ms(started))
+        raise NoAnswer(f"no answer ({type(exc).__name__})") from None
+    log.debug("%s http_status=%d elapsed_ms=%d", operation, status, elapsed_ms(started))
+    return status, raw
+
+
+def elapsed_ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
