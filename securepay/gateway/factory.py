@@ -14,13 +14,21 @@ from securepay.config import ConfigError, GatewayConfig
 from securepay.gateway.authorizenet import AuthorizeNetGateway
 from securepay.gateway.authorizenet_config import AuthorizeNetConfig
 from securepay.gateway.base import Gateway
+from securepay.gateway.braintree import BraintreeGateway
+from securepay.gateway.braintree_config import BraintreeConfig
 from securepay.gateway.errors import GatewayConfigError
 from securepay.gateway.stripe import StripeGateway
 from securepay.gateway.stripe_config import API_URL, StripeConfig
+from securepay.testing.braintree_sim import BraintreeSimulator, serve_braintree_simulator
 from securepay.testing.gateway_sim import GatewaySimulator, serve_simulator
 from securepay.testing.stripe_sim import StripeSimulator, serve_stripe_simulator
 
-Simulator = GatewaySimulator | StripeSimulator
+Simulator = GatewaySimulator | StripeSimulator | BraintreeSimulator
+_SIMULATORS: dict[str, Callable[[], Simulator]] = {
+    "authorizenet": GatewaySimulator,
+    "stripe": StripeSimulator,
+    "braintree": BraintreeSimulator,
+}
 
 
 def gateway_kind(config: GatewayConfig) -> str:
@@ -34,7 +42,7 @@ def simulated(config: GatewayConfig) -> bool:
 
 def new_simulator(config: GatewayConfig) -> Simulator:
     """A fresh simulated account of the configured kind."""
-    return StripeSimulator() if gateway_kind(config) == "stripe" else GatewaySimulator()
+    return _SIMULATORS[gateway_kind(config)]()
 
 
 @asynccontextmanager
@@ -52,6 +60,8 @@ async def open_gateway(config: GatewayConfig, simulator: Simulator | None = None
 def _served(simulator: Simulator) -> AbstractAsyncContextManager[str]:
     if isinstance(simulator, StripeSimulator):
         return serve_stripe_simulator(simulator)
+    if isinstance(simulator, BraintreeSimulator):
+        return serve_braintree_simulator(simulator)
     return serve_simulator(simulator)
 
 
@@ -61,6 +71,7 @@ def _client(
     builders: dict[str, Callable[[], AbstractAsyncContextManager[Gateway]]] = {
         "authorizenet": lambda: AuthorizeNetGateway(_authorizenet_config(config, simulator, endpoint)),
         "stripe": lambda: StripeGateway(_stripe_config(config, simulator, endpoint)),
+        "braintree": lambda: BraintreeGateway(_braintree_config(config, simulator, endpoint)),
     }
     try:
         return builders[kind]()
@@ -94,6 +105,24 @@ def _stripe_config(config: GatewayConfig, simulator: Simulator | None, endpoint:
     return StripeConfig(
         secret_key=secret_key,
         endpoint=endpoint or API_URL,
+        timeout_s=config.timeout_s,
+        connect_timeout_s=min(5.0, config.timeout_s),
+    )
+
+
+def _braintree_config(
+    config: GatewayConfig, simulator: Simulator | None, endpoint: str | None
+) -> BraintreeConfig:
+    if isinstance(simulator, BraintreeSimulator):
+        public_key, private_key = simulator.public_key, simulator.private_key
+    else:
+        public_key, private_key = config.braintree_public_key, config.braintree_private_key.get_secret_value()
+    return BraintreeConfig(
+        public_key=public_key,
+        private_key=private_key,
+        environment=config.environment,
+        endpoint=endpoint,
+        merchant_account_id=config.braintree_merchant_account_id,
         timeout_s=config.timeout_s,
         connect_timeout_s=min(5.0, config.timeout_s),
     )

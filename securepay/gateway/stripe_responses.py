@@ -14,6 +14,7 @@ from typing import Any
 from securepay.gateway.authorizenet_responses import gateway_text
 from securepay.gateway.context import ChargeContext, context_result
 from securepay.gateway.currency import exponent
+from securepay.gateway.fields import child, scalar
 from securepay.gateway.result import ChargeReason, ChargeResult, ChargeStatus
 
 GATEWAY_NAME = "stripe"
@@ -60,11 +61,11 @@ def read_charge_answer(http_status: int, document: dict[str, Any], context: Char
     """The result of one create-and-confirm answer; ``outcome_unknown`` unless it is definitive."""
     if http_status == 200:
         return result_from_intent(document, context, reconciled=False)
-    error = _child(document, "error")
-    code = _text(error.get("decline_code")) or _text(error.get("code"))
+    error = child(document, "error")
+    code = scalar(error.get("decline_code")) or scalar(error.get("code"))
     text = gateway_text(error.get("message"))
     if http_status == 402:
-        intent = _child(error, "payment_intent")
+        intent = child(error, "payment_intent")
         status, reason = _card_error(code)
         result = context_result(GATEWAY_NAME, status, reason, context, code, text)
         return _with_intent_id(result, intent)
@@ -72,8 +73,8 @@ def read_charge_answer(http_status: int, document: dict[str, Any], context: Char
         return context_result(
             GATEWAY_NAME, ChargeStatus.ERROR, ChargeReason.AUTHENTICATION_FAILED, context, code, text
         )
-    if http_status in (400, 404) and _text(error.get("type")) == "invalid_request_error":
-        if _text(error.get("param")) == "currency":
+    if http_status in (400, 404) and scalar(error.get("type")) == "invalid_request_error":
+        if scalar(error.get("param")) == "currency":
             reason = ChargeReason.CURRENCY_NOT_ACCEPTED
         else:
             reason = ERROR_REASONS.get(code or "", ChargeReason.INVALID_REQUEST)
@@ -83,26 +84,26 @@ def read_charge_answer(http_status: int, document: dict[str, Any], context: Char
 
 def result_from_intent(intent: dict[str, Any], context: ChargeContext, *, reconciled: bool) -> ChargeResult:
     """A PaymentIntent, from a create answer or a search; its status is what counts."""
-    charge = _child(intent, "latest_charge")
-    card = _child(_child(charge, "payment_method_details"), "card")
-    checks = _child(card, "checks")
+    charge = child(intent, "latest_charge")
+    card = child(child(charge, "payment_method_details"), "card")
+    checks = child(card, "checks")
     status, reason, code, text = _intent_outcome(intent, charge)
-    currency = (_text(intent.get("currency")) or "").upper()
-    last4 = _text(card.get("last4"))
+    currency = (scalar(intent.get("currency")) or "").upper()
+    last4 = scalar(card.get("last4"))
     return ChargeResult(
         status=status,
         reason=reason,
         gateway=GATEWAY_NAME,
         gateway_code=code,
         gateway_text=text,
-        transaction_id=_text(intent.get("id")),
-        auth_code=_text(card.get("authorization_code")),
+        transaction_id=scalar(intent.get("id")),
+        auth_code=scalar(card.get("authorization_code")),
         brand=_brand(card.get("brand")) or context.brand,
         masked_account=f"XXXX{last4 or context.last4}",
-        invoice_number=_text(_child(intent, "metadata").get("securepay_invoice")) or context.invoice_number,
+        invoice_number=scalar(child(intent, "metadata").get("securepay_invoice")) or context.invoice_number,
         amount=_major(intent.get("amount"), currency) or context.amount,
-        avs_result=_text(checks.get("address_postal_code_check")),
-        cvv_result=_text(checks.get("cvc_check")),
+        avs_result=scalar(checks.get("address_postal_code_check")),
+        cvv_result=scalar(checks.get("cvc_check")),
         reconciled=reconciled,
     )
 
@@ -110,7 +111,7 @@ def result_from_intent(intent: dict[str, Any], context: ChargeContext, *, reconc
 def result_from_search(intent: dict[str, Any]) -> ChargeResult:
     """A search hit, with only what the intent itself says."""
     context = ChargeContext(
-        invoice_number=_text(_child(intent, "metadata").get("securepay_invoice")) or "",
+        invoice_number=scalar(child(intent, "metadata").get("securepay_invoice")) or "",
         amount=Decimal(0),
         brand=None,
         last4="0000",
@@ -120,9 +121,9 @@ def result_from_search(intent: dict[str, Any]) -> ChargeResult:
 
 def read_refund_answer(http_status: int, document: dict[str, Any], transaction_id: str) -> ChargeResult:
     """A refund answer; "already refunded" counts as voided, so a repeated void is safe."""
-    error = _child(document, "error")
-    code = _text(error.get("code"))
-    refunded = http_status == 200 and _text(document.get("status")) in ("succeeded", "pending")
+    error = child(document, "error")
+    code = scalar(error.get("code"))
+    refunded = http_status == 200 and scalar(document.get("status")) in ("succeeded", "pending")
     if refunded or code == "charge_already_refunded":
         status, reason = ChargeStatus.VOIDED, None
     elif http_status in (400, 402, 404):
@@ -135,7 +136,7 @@ def read_refund_answer(http_status: int, document: dict[str, Any], transaction_i
         status=status,
         reason=reason,
         gateway=GATEWAY_NAME,
-        gateway_code=code or _text(document.get("id")),
+        gateway_code=code or scalar(document.get("id")),
         gateway_text=gateway_text(error.get("message")),
         transaction_id=transaction_id,
     )
@@ -154,13 +155,13 @@ def refused(context: ChargeContext, reason: ChargeReason, text: str) -> ChargeRe
 
 def error_message(document: dict[str, Any]) -> str:
     """Stripe's own message, digits masked (an invalid-key message quotes part of the key)."""
-    return gateway_text(_child(document, "error").get("message")) or "no message"
+    return gateway_text(child(document, "error").get("message")) or "no message"
 
 
 def _intent_outcome(
     intent: dict[str, Any], charge: dict[str, Any]
 ) -> tuple[ChargeStatus, ChargeReason | None, str | None, str | None]:
-    state = _text(intent.get("status")) or ""
+    state = scalar(intent.get("status")) or ""
     if state in ("succeeded", "requires_capture"):
         if charge.get("refunded") is True:
             return ChargeStatus.VOIDED, None, state, "refunded"
@@ -172,9 +173,9 @@ def _intent_outcome(
     if state == "requires_action":
         text = "the issuer asked for authentication the caller cannot give by phone"
         return ChargeStatus.DECLINED, ChargeReason.DECLINED, state, text
-    error = _child(intent, "last_payment_error")
+    error = child(intent, "last_payment_error")
     if error:
-        code = _text(error.get("decline_code")) or _text(error.get("code"))
+        code = scalar(error.get("decline_code")) or scalar(error.get("code"))
         status, reason = _card_error(code)
         return status, reason, code, gateway_text(error.get("message"))
     return ChargeStatus.ERROR, ChargeReason.GATEWAY_ERROR, state or None, "the intent was never confirmed"
@@ -189,7 +190,7 @@ def _card_error(code: str | None) -> tuple[ChargeStatus, ChargeReason]:
 
 
 def _with_intent_id(result: ChargeResult, intent: dict[str, Any]) -> ChargeResult:
-    return replace(result, transaction_id=_text(intent.get("id")))
+    return replace(result, transaction_id=scalar(intent.get("id")))
 
 
 def _major(minor: object, currency: str) -> Decimal | None:
@@ -199,17 +200,5 @@ def _major(minor: object, currency: str) -> Decimal | None:
 
 
 def _brand(value: object) -> str | None:
-    name = _text(value)
+    name = scalar(value)
     return None if name is None else _BRANDS.get(name, name)
-
-
-def _child(parent: dict[str, Any], key: str) -> dict[str, Any]:
-    value = parent.get(key)
-    return value if isinstance(value, dict) else {}
-
-
-def _text(value: object) -> str | None:
-    if value is None or isinstance(value, dict | list | bool):
-        return None
-    text = str(value)
-    return text or None
