@@ -29,6 +29,7 @@ class Kind:
     charge_operation: str
     reconciled_by: tuple[str, int]
     """The request that settles a lost answer, and how many of them a lost charge costs."""
+    decline_amount: str = "49.95"
 
 
 KINDS = {
@@ -49,6 +50,16 @@ KINDS = {
         {"card": "4000000000000002"},
         "create_payment_intent",
         ("create_payment_intent", 2),
+    ),
+    "braintree": Kind(
+        {"SECUREPAY_GATEWAY_KIND": "braintree", "SECUREPAY_GATEWAY_SIMULATOR": "true"},
+        "4111111111111111",
+        "123",
+        "60606",
+        {},
+        "chargeCreditCard",
+        ("search", 1),
+        decline_amount="2000.00",
     ),
 }
 OTHER_KINDS = [kind for kind in KINDS if kind != "authorizenet"]
@@ -77,7 +88,7 @@ async def test_a_payment_succeeds_and_the_caller_is_back_with_the_agent(
 async def test_a_decline_is_told_to_the_caller_and_recorded(asterisk: AsteriskInstance, kind: str) -> None:
     spec = KINDS[kind]
     async with payment_rig(asterisk, spec.settings) as rig:
-        payment = await rig.request_payment(await rig.place_call())
+        payment = await rig.request_payment(await rig.place_call(), amount=spec.decline_amount)
         card = {"card": spec.card, "cvc": spec.cvc, "zip_code": spec.zip_code, **spec.decline}
         await key_card(rig, payment, **card)
         await rig.finished(payment)
