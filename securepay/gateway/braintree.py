@@ -20,9 +20,7 @@ import logging
 import time
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any, Self
-
-import aiohttp
+from typing import Any
 
 from securepay.gateway.braintree_config import API_VERSION, BraintreeConfig
 from securepay.gateway.braintree_payloads import (
@@ -51,7 +49,7 @@ from securepay.gateway.context import ChargeContext
 from securepay.gateway.currency import format_major
 from securepay.gateway.errors import GatewayAuthError, GatewayError, GatewayUnavailableError
 from securepay.gateway.fields import child, scalar
-from securepay.gateway.http import NoAnswer, NotSent, elapsed_ms, exchange, new_session
+from securepay.gateway.http import HttpClient, NoAnswer, NotSent, elapsed_ms, exchange, log_charge
 from securepay.gateway.request import ChargeRequest
 from securepay.gateway.result import ChargeReason, ChargeResult, ChargeStatus
 
@@ -63,12 +61,13 @@ _AUTH_FAILED = (
 )
 
 
-class BraintreeGateway:
+class BraintreeGateway(HttpClient):
     """The ``Gateway`` for Braintree. One instance per process; close it on shutdown."""
 
     name = GATEWAY_NAME
 
     def __init__(self, config: BraintreeConfig) -> None:
+        super().__init__(config.timeout_s, config.connect_timeout_s)
         self._config = config
         credentials = f"{config.public_key}:{config.private_key}".encode()
         self._headers = {
@@ -77,18 +76,6 @@ class BraintreeGateway:
             "Content-Type": "application/json",
             "Accept": "application/json",
         }
-        self._session: aiohttp.ClientSession | None = None
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
 
     async def check_credentials(self) -> None:
         await self._call("ping", ping_body())
@@ -99,16 +86,7 @@ class BraintreeGateway:
         started = time.monotonic()
         context = ChargeContext.of(request)
         result = await self._tokenize_then_charge(request, context)
-        log.info(
-            "charge invoice=%s status=%s reason=%s code=%s transaction_id=%s reconciled=%s elapsed_ms=%d",
-            context.invoice_number,
-            result.status,
-            result.reason,
-            result.gateway_code,
-            result.transaction_id,
-            result.reconciled,
-            elapsed_ms(started),
-        )
+        log_charge(context.invoice_number, result, started)
         return result
 
     async def lookup(self, invoice_number: str) -> ChargeResult | None:
@@ -266,11 +244,6 @@ class BraintreeGateway:
         if raise_errors and (status != 200 or error_class is not None):
             raise GatewayError(f"Braintree {operation} failed: {code or error_class} {text}", code=code)
         return document
-
-    def _session_in_loop(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            self._session = new_session(self._config.timeout_s, self._config.connect_timeout_s)
-        return self._session
 
 
 def _found(invoice_number: str) -> ChargeContext:

@@ -10,8 +10,11 @@ import logging
 import ssl
 import time
 from collections.abc import Mapping
+from typing import Self
 
 import aiohttp
+
+from securepay.gateway.result import ChargeResult
 
 log = logging.getLogger("securepay.gateway")
 
@@ -60,3 +63,41 @@ async def exchange(
 
 def elapsed_ms(started: float) -> int:
     return int((time.monotonic() - started) * 1000)
+
+
+class HttpClient:
+    """The session a gateway client owns: made on first use inside the running loop, closed once."""
+
+    def __init__(self, timeout_s: float, connect_timeout_s: float) -> None:
+        self._timeouts = (timeout_s, connect_timeout_s)
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def _session_in_loop(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = new_session(*self._timeouts)
+        return self._session
+
+
+def log_charge(invoice_number: str, result: ChargeResult, started: float) -> None:
+    """The one line every charge leaves: what happened, never with what card."""
+    log.info(
+        "charge invoice=%s status=%s reason=%s code=%s transaction_id=%s reconciled=%s elapsed_ms=%d",
+        invoice_number,
+        result.status,
+        result.reason,
+        result.gateway_code,
+        result.transaction_id,
+        result.reconciled,
+        elapsed_ms(started),
+    )

@@ -16,14 +16,12 @@ import json
 import logging
 import time
 from dataclasses import replace
-from typing import Any, Self
-
-import aiohttp
+from typing import Any
 
 from securepay.gateway.card_body import wipe
 from securepay.gateway.context import ChargeContext
 from securepay.gateway.errors import GatewayAuthError, GatewayError, GatewayUnavailableError
-from securepay.gateway.http import NoAnswer, NotSent, elapsed_ms, exchange, new_session
+from securepay.gateway.http import HttpClient, NoAnswer, NotSent, elapsed_ms, exchange, log_charge
 from securepay.gateway.request import ChargeRequest
 from securepay.gateway.result import ChargeReason, ChargeResult, ChargeStatus
 from securepay.gateway.stripe_config import API_VERSION, StripeConfig
@@ -54,26 +52,15 @@ _NOT_ABOUT_THE_CHARGE = frozenset({ChargeReason.AUTHENTICATION_FAILED, ChargeRea
 """Answers to a resend that say nothing about whether the first attempt charged."""
 
 
-class StripeGateway:
+class StripeGateway(HttpClient):
     """The ``Gateway`` for Stripe. One instance per process; close it on shutdown."""
 
     name = GATEWAY_NAME
 
     def __init__(self, config: StripeConfig) -> None:
+        super().__init__(config.timeout_s, config.connect_timeout_s)
         self._config = config
         self._base = config.endpoint.rstrip("/")
-        self._session: aiohttp.ClientSession | None = None
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
 
     async def check_credentials(self) -> None:
         await self._call("GET", "/v1/payment_intents", "list_payment_intents", params={"limit": "1"})
@@ -92,16 +79,7 @@ class StripeGateway:
                 result = await self._charge_safely(body, context)
             finally:
                 wipe(body)
-        log.info(
-            "charge invoice=%s status=%s reason=%s code=%s transaction_id=%s reconciled=%s elapsed_ms=%d",
-            context.invoice_number,
-            result.status,
-            result.reason,
-            result.gateway_code,
-            result.transaction_id,
-            result.reconciled,
-            elapsed_ms(started),
-        )
+        log_charge(context.invoice_number, result, started)
         return result
 
     async def lookup(self, invoice_number: str) -> ChargeResult | None:
@@ -252,11 +230,6 @@ class StripeGateway:
         if key is not None:
             headers["Idempotency-Key"] = key
         return headers
-
-    def _session_in_loop(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            self._session = new_session(self._config.timeout_s, self._config.connect_timeout_s)
-        return self._session
 
 
 def _decode(raw: bytes) -> dict[str, Any]:
