@@ -46,7 +46,15 @@ from securepay.gateway.authorizenet_responses import (
 from securepay.gateway.card_body import wipe
 from securepay.gateway.endpoint import checked_endpoint
 from securepay.gateway.errors import GatewayAuthError, GatewayError, GatewayUnavailableError
-from securepay.gateway.http import HttpClient, NoAnswer, NotSent, elapsed_ms, exchange, log_charge
+from securepay.gateway.http import (
+    HttpClient,
+    NoAnswer,
+    NotSent,
+    elapsed_ms,
+    exchange,
+    log_charge,
+    lookup_or_none,
+)
 from securepay.gateway.request import ChargeRequest
 from securepay.gateway.result import ChargeReason, ChargeResult, ChargeStatus
 
@@ -146,7 +154,7 @@ class AuthorizeNetGateway(HttpClient):
             context.invoice_number,
             first.result.gateway_code or first.result.gateway_text,
         )
-        found = await self._reconcile(context.invoice_number)
+        found = await lookup_or_none(self.lookup, context.invoice_number)
         if found is not None:
             return found
         if not self._resend_is_safe(started):
@@ -160,7 +168,7 @@ class AuthorizeNetGateway(HttpClient):
             return await self._resolve_duplicate(second.result, second.duplicate_of)
         if second.processed and second.result.reason is not ChargeReason.DUPLICATE:
             return second.result
-        found = await self._reconcile(context.invoice_number)
+        found = await lookup_or_none(self.lookup, context.invoice_number)
         if found is not None:
             return found
         log.error("charge outcome unknown invoice=%s after lookup and one resend", context.invoice_number)
@@ -203,18 +211,6 @@ class AuthorizeNetGateway(HttpClient):
         """The resend must reach Authorize.Net while the original is still in the window."""
         latest_arrival = time.monotonic() - started + self._config.timeout_s
         return latest_arrival < self._config.duplicate_window_s
-
-    async def _reconcile(self, invoice_number: str) -> ChargeResult | None:
-        try:
-            return await self.lookup(invoice_number)
-        except GatewayError as exc:
-            log.warning(
-                "lookup failed invoice=%s error=%s code=%s",
-                invoice_number,
-                type(exc).__name__,
-                exc.code,
-            )
-            return None
 
     async def _resolve_duplicate(self, duplicate: ChargeResult, original_id: str) -> ChargeResult:
         """The resend was refused as a duplicate of ``original_id``: the first attempt went

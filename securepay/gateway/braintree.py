@@ -49,7 +49,15 @@ from securepay.gateway.context import ChargeContext
 from securepay.gateway.currency import format_major
 from securepay.gateway.errors import GatewayAuthError, GatewayError, GatewayUnavailableError
 from securepay.gateway.fields import child, scalar
-from securepay.gateway.http import HttpClient, NoAnswer, NotSent, elapsed_ms, exchange, log_charge
+from securepay.gateway.http import (
+    HttpClient,
+    NoAnswer,
+    NotSent,
+    elapsed_ms,
+    exchange,
+    log_charge,
+    lookup_or_none,
+)
 from securepay.gateway.request import ChargeRequest
 from securepay.gateway.result import ChargeReason, ChargeResult, ChargeStatus
 
@@ -163,7 +171,7 @@ class BraintreeGateway(HttpClient):
             context.invoice_number,
             first.gateway_code or first.gateway_text,
         )
-        found = await self._reconcile(context.invoice_number)
+        found = await lookup_or_none(self.lookup, context.invoice_number)
         if found is not None:
             return found
         second = await self._charge_once(body, context, attempt=2)
@@ -172,7 +180,7 @@ class BraintreeGateway(HttpClient):
             and second.gateway_code != PAYMENT_METHOD_CONSUMED
         ):
             return replace(second, reconciled=True)
-        found = await self._reconcile(context.invoice_number)
+        found = await lookup_or_none(self.lookup, context.invoice_number)
         if found is not None:
             return found
         log.error("charge outcome unknown invoice=%s after search and one resend", context.invoice_number)
@@ -197,15 +205,6 @@ class BraintreeGateway(HttpClient):
         if status in (401, 403) or (status == 200 and error_class in ("VALIDATION", "NOT_FOUND")):
             return refusal(document, context)
         return outcome_unknown(context, code or error_class or f"HTTP {status}", text)
-
-    async def _reconcile(self, invoice_number: str) -> ChargeResult | None:
-        try:
-            return await self.lookup(invoice_number)
-        except GatewayError as exc:
-            log.warning(
-                "search failed invoice=%s error=%s code=%s", invoice_number, type(exc).__name__, exc.code
-            )
-            return None
 
     async def _submit(
         self, body: bytes | bytearray, operation: str

@@ -9,11 +9,12 @@ Only exception class names are logged, never a body or a header.
 import logging
 import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Self
 
 import aiohttp
 
+from securepay.gateway.errors import GatewayError
 from securepay.gateway.result import ChargeResult
 
 log = logging.getLogger("securepay.gateway")
@@ -101,3 +102,14 @@ def log_charge(invoice_number: str, result: ChargeResult, started: float) -> Non
         result.reconciled,
         elapsed_ms(started),
     )
+
+
+async def lookup_or_none(
+    lookup: Callable[[str], Awaitable[ChargeResult | None]], invoice_number: str
+) -> ChargeResult | None:
+    """A lookup made while reconciling: when the gateway cannot be asked, nothing was found."""
+    try:
+        return await lookup(invoice_number)
+    except GatewayError as exc:
+        log.warning("lookup failed invoice=%s error=%s code=%s", invoice_number, type(exc).__name__, exc.code)
+        return None

@@ -21,7 +21,15 @@ from typing import Any
 from securepay.gateway.card_body import wipe
 from securepay.gateway.context import ChargeContext
 from securepay.gateway.errors import GatewayAuthError, GatewayError, GatewayUnavailableError
-from securepay.gateway.http import HttpClient, NoAnswer, NotSent, elapsed_ms, exchange, log_charge
+from securepay.gateway.http import (
+    HttpClient,
+    NoAnswer,
+    NotSent,
+    elapsed_ms,
+    exchange,
+    log_charge,
+    lookup_or_none,
+)
 from securepay.gateway.request import ChargeRequest
 from securepay.gateway.result import ChargeReason, ChargeResult, ChargeStatus
 from securepay.gateway.stripe_config import API_VERSION, StripeConfig
@@ -133,7 +141,7 @@ class StripeGateway(HttpClient):
             result = await self._submit(body, headers, context, attempt=attempt)
         if result.status is not ChargeStatus.OUTCOME_UNKNOWN:
             return result if attempt == 1 else replace(result, reconciled=True)
-        found = await self._reconcile(context.invoice_number)
+        found = await lookup_or_none(self.lookup, context.invoice_number)
         if found is not None:
             return found
         log.error("charge outcome unknown invoice=%s after resends and a search", context.invoice_number)
@@ -183,15 +191,6 @@ class StripeGateway(HttpClient):
         except (NoAnswer, ValueError):
             return read_refund_answer(599, {}, transaction_id)
         return read_refund_answer(status, document, transaction_id)
-
-    async def _reconcile(self, invoice_number: str) -> ChargeResult | None:
-        try:
-            return await self.lookup(invoice_number)
-        except GatewayError as exc:
-            log.warning(
-                "search failed invoice=%s error=%s code=%s", invoice_number, type(exc).__name__, exc.code
-            )
-            return None
 
     async def _call(
         self, method: str, path: str, operation: str, *, params: dict[str, str] | None = None
