@@ -7,12 +7,12 @@ transaction at all, and ``E00001`` means the gateway itself does not know the ou
 """
 
 import json
-import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from securepay.gateway.context import ChargeContext, context_result
+from securepay.gateway.fields import gateway_text
 from securepay.gateway.result import ChargeReason, ChargeResult, ChargeStatus
 
 GATEWAY_NAME = "authorizenet"
@@ -86,8 +86,6 @@ _DEFAULT_REASON = {
     ChargeStatus.HELD_FOR_REVIEW: ChargeReason.HELD_FOR_REVIEW,
     ChargeStatus.OUTCOME_UNKNOWN: ChargeReason.GATEWAY_ERROR,
 }
-
-_LONG_DIGITS = re.compile(r"\d{3,}")
 
 _BRANDS = {
     "Visa": "visa",
@@ -347,16 +345,6 @@ def _amount(value: object) -> Decimal | None:
 def _child(parent: dict[str, Any], key: str) -> dict[str, Any]:
     value = parent.get(key)
     return value if isinstance(value, dict) else {}
-
-
-def gateway_text(value: object) -> str | None:
-    """Gateway prose with digit runs masked.
-
-    Schema errors (E00003) can quote the offending value, which may be a card field; the
-    text is kept for support, so any run of 3+ digits is masked before it is stored.
-    """
-    text = _text(value)
-    return None if text is None else _LONG_DIGITS.sub("***", text)
 
 
 def _text(value: object) -> str | None:

@@ -10,9 +10,8 @@ are credentials; 5xx, 503 and missing answers leave the outcome unknown.
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from securepay.gateway.authorizenet_responses import gateway_text
 from securepay.gateway.context import ChargeContext, context_result
-from securepay.gateway.fields import child, scalar
+from securepay.gateway.fields import child, gateway_text, scalar
 from securepay.gateway.result import ChargeReason, ChargeResult, ChargeStatus
 
 GATEWAY_NAME = "braintree"

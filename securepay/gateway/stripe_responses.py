@@ -11,10 +11,9 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from securepay.gateway.authorizenet_responses import gateway_text
 from securepay.gateway.context import ChargeContext, context_result
 from securepay.gateway.currency import exponent
-from securepay.gateway.fields import child, scalar
+from securepay.gateway.fields import child, gateway_text, scalar
 from securepay.gateway.result import ChargeReason, ChargeResult, ChargeStatus
 
 GATEWAY_NAME = "stripe"
