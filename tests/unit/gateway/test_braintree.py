@@ -12,6 +12,8 @@ from securepay.gateway import ChargeReason, ChargeStatus, GatewayAuthError
 from securepay.gateway.braintree import BraintreeGateway
 from securepay.gateway.braintree_config import BraintreeConfig
 from securepay.gateway.braintree_payloads import charge_body, tokenize_body
+from securepay.gateway.braintree_responses import refusal, result_from_transaction
+from securepay.gateway.context import ChargeContext
 from securepay.testing.braintree_sim import (
     CHARGE,
     SEARCH,
@@ -25,6 +27,8 @@ from securepay.testing.braintree_sim import (
 from securepay.testing.sim_faults import Fault
 
 from .conftest import FAST_TIMEOUT_S, FUTURE_YEAR, VISA, closed_port_url, make_card, make_request
+
+CONTEXT = ChargeContext("SP1", Decimal("1.00"), "visa", "1111")
 
 
 @pytest.fixture
@@ -316,3 +320,59 @@ async def test_no_log_line_holds_card_data_or_the_keys(
 def test_plain_http_to_a_remote_host_is_refused() -> None:
     with pytest.raises(ValueError, match="https only"):
         BraintreeConfig(SIM_PUBLIC_KEY, SIM_PRIVATE_KEY, endpoint="http://payments.braintree-api.com/graphql")
+
+
+@pytest.mark.parametrize(
+    ("state", "status", "reason"),
+    [
+        ("SUBMITTED_FOR_SETTLEMENT", ChargeStatus.APPROVED, None),
+        ("AUTHORIZED", ChargeStatus.APPROVED, None),
+        ("SETTLING", ChargeStatus.APPROVED, None),
+        ("SETTLED", ChargeStatus.APPROVED, None),
+        ("VOIDED", ChargeStatus.VOIDED, None),
+        ("PROCESSOR_DECLINED", ChargeStatus.DECLINED, ChargeReason.DECLINED),
+        ("GATEWAY_REJECTED", ChargeStatus.DECLINED, ChargeReason.DECLINED),
+        ("SETTLEMENT_DECLINED", ChargeStatus.DECLINED, ChargeReason.DECLINED),
+        ("FAILED", ChargeStatus.ERROR, ChargeReason.GATEWAY_ERROR),
+        ("SOMETHING_NEW", ChargeStatus.OUTCOME_UNKNOWN, ChargeReason.GATEWAY_ERROR),
+    ],
+)
+def test_every_transaction_status_maps_to_a_result(
+    state: str, status: ChargeStatus, reason: ChargeReason | None
+) -> None:
+    result = result_from_transaction(
+        {"id": "dHJh", "status": state, "orderId": "SP1"}, CONTEXT, reconciled=True
+    )
+    assert (result.status, result.reason, result.invoice_number) == (status, reason, "SP1")
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        ("2004", ChargeReason.CARD_EXPIRED),
+        ("2005", ChargeReason.INVALID_CARD_NUMBER),
+        ("2006", ChargeReason.INVALID_EXPIRY),
+        ("2060", ChargeReason.AVS_AND_CVC_MISMATCH),
+        ("2046", ChargeReason.DECLINED),
+    ],
+)
+def test_processor_codes_keep_their_precise_reason(code: str, reason: ChargeReason) -> None:
+    transaction = {"status": "PROCESSOR_DECLINED", "processorResponse": {"legacyCode": code}}
+    assert result_from_transaction(transaction, CONTEXT, reconciled=False).reason is reason
+
+
+@pytest.mark.parametrize(
+    ("error_class", "code", "reason"),
+    [
+        ("AUTHENTICATION", None, ChargeReason.AUTHENTICATION_FAILED),
+        ("VALIDATION", "81503", ChargeReason.INVALID_AMOUNT),
+        ("VALIDATION", "81703", ChargeReason.CARD_TYPE_NOT_ACCEPTED),
+        ("VALIDATION", "99999", ChargeReason.INVALID_REQUEST),
+    ],
+)
+def test_refusals_before_a_transaction_map_to_a_reason(
+    error_class: str, code: str | None, reason: ChargeReason
+) -> None:
+    extensions = {"errorClass": error_class, **({"legacyCode": code} if code else {})}
+    result = refusal({"errors": [{"message": "no", "extensions": extensions}]}, CONTEXT)
+    assert (result.status, result.reason) == (ChargeStatus.ERROR, reason)

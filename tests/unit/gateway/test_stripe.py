@@ -9,10 +9,12 @@ from urllib.parse import parse_qsl
 import pytest
 
 from securepay.gateway import ChargeReason, ChargeStatus, GatewayAuthError
+from securepay.gateway.context import ChargeContext
 from securepay.gateway.currency import format_major, to_minor_units
 from securepay.gateway.stripe import StripeGateway
 from securepay.gateway.stripe_config import StripeConfig
 from securepay.gateway.stripe_payloads import payment_intent_body
+from securepay.gateway.stripe_responses import read_charge_answer, result_from_search
 from securepay.testing.sim_faults import Fault
 from securepay.testing.stripe_sim import (
     CREATE,
@@ -319,3 +321,73 @@ def test_a_publishable_key_is_refused_in_config() -> None:
 def test_plain_http_to_a_remote_host_is_refused() -> None:
     with pytest.raises(ValueError, match="https only"):
         StripeConfig(secret_key=SIM_SECRET_KEY, endpoint="http://api.stripe.com")
+
+
+async def test_a_currency_stripe_does_not_take_is_not_accepted(stripe: StripeGateway) -> None:
+    result = await stripe.charge(replace(make_request(stripe_card()), currency="XYZ"))
+    assert (result.status, result.reason) == (ChargeStatus.ERROR, ChargeReason.CURRENCY_NOT_ACCEPTED)
+
+
+@pytest.mark.parametrize(
+    ("intent", "status", "reason"),
+    [
+        ({"status": "succeeded"}, ChargeStatus.APPROVED, None),
+        ({"status": "requires_capture"}, ChargeStatus.APPROVED, None),
+        ({"status": "succeeded", "latest_charge": {"refunded": True}}, ChargeStatus.VOIDED, None),
+        ({"status": "canceled"}, ChargeStatus.VOIDED, None),
+        ({"status": "processing"}, ChargeStatus.HELD_FOR_REVIEW, ChargeReason.HELD_FOR_REVIEW),
+        ({"status": "requires_action"}, ChargeStatus.DECLINED, ChargeReason.DECLINED),
+        (
+            {"status": "requires_payment_method", "last_payment_error": {"code": "expired_card"}},
+            ChargeStatus.DECLINED,
+            ChargeReason.CARD_EXPIRED,
+        ),
+        ({"status": "requires_payment_method"}, ChargeStatus.ERROR, ChargeReason.GATEWAY_ERROR),
+        ({"status": "requires_confirmation"}, ChargeStatus.ERROR, ChargeReason.GATEWAY_ERROR),
+    ],
+)
+def test_every_intent_state_maps_to_a_result(
+    intent: dict[str, object], status: ChargeStatus, reason: ChargeReason | None
+) -> None:
+    result = result_from_search({"id": "pi_1", "metadata": {"securepay_invoice": "SP1"}, **intent})
+    assert (result.status, result.reason, result.invoice_number, result.reconciled) == (
+        status,
+        reason,
+        "SP1",
+        True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("http_status", "error", "status", "reason"),
+    [
+        (401, {"type": "invalid_request_error"}, ChargeStatus.ERROR, ChargeReason.AUTHENTICATION_FAILED),
+        (403, {"type": "invalid_request_error"}, ChargeStatus.ERROR, ChargeReason.AUTHENTICATION_FAILED),
+        (
+            400,
+            {"type": "invalid_request_error", "code": "parameter_unknown"},
+            ChargeStatus.ERROR,
+            ChargeReason.INVALID_REQUEST,
+        ),
+        (400, {"type": "idempotency_error"}, ChargeStatus.OUTCOME_UNKNOWN, ChargeReason.GATEWAY_ERROR),
+        (
+            409,
+            {"type": "idempotency_error", "code": "idempotency_key_in_use"},
+            ChargeStatus.OUTCOME_UNKNOWN,
+            ChargeReason.GATEWAY_ERROR,
+        ),
+        (
+            429,
+            {"type": "invalid_request_error", "code": "rate_limit"},
+            ChargeStatus.OUTCOME_UNKNOWN,
+            ChargeReason.GATEWAY_ERROR,
+        ),
+        (500, {"type": "api_error"}, ChargeStatus.OUTCOME_UNKNOWN, ChargeReason.GATEWAY_ERROR),
+    ],
+)
+def test_every_error_answer_maps_to_a_result(
+    http_status: int, error: dict[str, str], status: ChargeStatus, reason: ChargeReason
+) -> None:
+    context = ChargeContext("SP1", Decimal("1.00"), "visa", "4242")
+    result = read_charge_answer(http_status, {"error": error}, context)
+    assert (result.status, result.reason) == (status, reason)
