@@ -36,12 +36,14 @@ from securepay.gateway.stripe_config import API_VERSION, StripeConfig
 from securepay.gateway.stripe_payloads import (
     idempotency_key,
     payment_intent_body,
+    recent_query,
     refund_body,
     search_query,
 )
 from securepay.gateway.stripe_responses import (
     GATEWAY_NAME,
     error_message,
+    invoice_of,
     outcome_unknown,
     read_charge_answer,
     read_refund_answer,
@@ -93,17 +95,41 @@ class StripeGateway(HttpClient):
     async def lookup(self, invoice_number: str) -> ChargeResult | None:
         """The newest intent whose metadata names ``invoice_number``.
 
-        Stripe's search index trails writes by up to a minute, so "none" shortly after a
-        charge is not proof of no charge; ``charge`` therefore never acts on it.
+        Stripe's search index trails writes (up to a minute), so when search finds nothing
+        the intents created in the last ``recent_window_s`` are listed too: the list is
+        read from the source, so a charge made just before a lost answer or a crash is
+        never reported as absent.
         """
         document = await self._call(
             "GET", "/v1/payment_intents/search", "search_payment_intents", params=search_query(invoice_number)
         )
         hits = [hit for hit in document.get("data") or [] if isinstance(hit, dict)]
         if not hits:
+            hits = await self._recent_intents(invoice_number)
+        if not hits:
             return None
         newest = max(hits, key=lambda hit: hit.get("created") if isinstance(hit.get("created"), int) else 0)
         return result_from_search(newest)
+
+    async def _recent_intents(self, invoice_number: str) -> list[dict[str, Any]]:
+        since = int(time.time() - self._config.recent_window_s)
+        starting_after: str | None = None
+        for _ in range(self._config.recent_max_pages):
+            page = await self._call(
+                "GET",
+                "/v1/payment_intents",
+                "list_payment_intents",
+                params=recent_query(since, starting_after),
+            )
+            intents = [intent for intent in page.get("data") or [] if isinstance(intent, dict)]
+            hits = [intent for intent in intents if invoice_of(intent) == invoice_number]
+            if hits or not intents or page.get("has_more") is not True:
+                return hits
+            starting_after = str(intents[-1].get("id"))
+        log.warning(
+            "recent list gave up invoice=%s after %d pages", invoice_number, self._config.recent_max_pages
+        )
+        return []
 
     async def void(self, transaction_id: str) -> ChargeResult:
         """Refund a charged intent in full (Stripe captures at once, so a void is a refund).

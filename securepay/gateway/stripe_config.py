@@ -18,7 +18,9 @@ class StripeConfig:
 
     ``endpoint`` is the API base URL (tests point it at the simulator). A charge whose
     answer was lost is retried with the same idempotency key ``retries`` times before it
-    is searched for; Stripe keeps idempotency keys for 24 hours, far beyond a charge.
+    is searched for; Stripe keeps idempotency keys for 24 hours, far beyond a charge. A
+    lookup the search index cannot answer yet lists the intents of the last
+    ``recent_window_s`` (at most ``recent_max_pages`` pages of 100).
     """
 
     secret_key: str = field(repr=False)
@@ -26,6 +28,8 @@ class StripeConfig:
     connect_timeout_s: float = 5.0
     timeout_s: float = 30.0
     retries: int = 1
+    recent_window_s: float = 3600.0
+    recent_max_pages: int = 5
 
     def __post_init__(self) -> None:
         if not self.secret_key.startswith(KEY_PREFIXES) or len(self.secret_key) < 12:

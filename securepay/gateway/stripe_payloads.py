@@ -69,6 +69,14 @@ def search_query(invoice_number: str) -> dict[str, str]:
     }
 
 
+def recent_query(since: int, starting_after: str | None) -> dict[str, str]:
+    """One page of ``GET /v1/payment_intents`` created since ``since`` (epoch seconds), newest first."""
+    query = {"limit": "100", "created[gte]": str(since), "expand[]": "data.latest_charge"}
+    if starting_after is not None:
+        query["starting_after"] = starting_after
+    return query
+
+
 def refund_body(payment_intent_id: str) -> bytes:
     return _encode([("payment_intent", payment_intent_id)])
 

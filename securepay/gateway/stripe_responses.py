@@ -15,6 +15,7 @@ from securepay.gateway.context import ChargeContext, context_result
 from securepay.gateway.currency import exponent
 from securepay.gateway.fields import child, gateway_text, scalar
 from securepay.gateway.result import ChargeReason, ChargeResult, ChargeStatus
+from securepay.gateway.stripe_payloads import INVOICE_METADATA_KEY
 
 GATEWAY_NAME = "stripe"
 
@@ -99,7 +100,7 @@ def result_from_intent(intent: dict[str, Any], context: ChargeContext, *, reconc
         auth_code=scalar(card.get("authorization_code")),
         brand=_brand(card.get("brand")) or context.brand,
         masked_account=f"XXXX{last4 or context.last4}",
-        invoice_number=scalar(child(intent, "metadata").get("securepay_invoice")) or context.invoice_number,
+        invoice_number=invoice_of(intent) or context.invoice_number,
         amount=_major(intent.get("amount"), currency) or context.amount,
         avs_result=scalar(checks.get("address_postal_code_check")),
         cvv_result=scalar(checks.get("cvc_check")),
@@ -110,7 +111,7 @@ def result_from_intent(intent: dict[str, Any], context: ChargeContext, *, reconc
 def result_from_search(intent: dict[str, Any]) -> ChargeResult:
     """A search hit, with only what the intent itself says."""
     context = ChargeContext(
-        invoice_number=scalar(child(intent, "metadata").get("securepay_invoice")) or "",
+        invoice_number=invoice_of(intent) or "",
         amount=Decimal(0),
         brand=None,
         last4="0000",
@@ -150,6 +151,10 @@ def outcome_unknown(context: ChargeContext, code: str | None = None, text: str |
 def refused(context: ChargeContext, reason: ChargeReason, text: str) -> ChargeResult:
     """Nothing was charged: the request was refused here or provably never processed."""
     return context_result(GATEWAY_NAME, ChargeStatus.ERROR, reason, context, None, text)
+
+
+def invoice_of(intent: dict[str, Any]) -> str | None:
+    return scalar(child(intent, "metadata").get(INVOICE_METADATA_KEY))
 
 
 def error_message(document: dict[str, Any]) -> str:

@@ -6,7 +6,8 @@ requests with unknown parameters refused (``parameter_unknown``), Bearer secret 
 MOTO flag (refused unless the account has MOTO enabled), idempotency keys that replay
 the first answer and refuse other parameters (``idempotency_error``), Stripe's test
 cards and their declines (402 ``card_error`` with ``decline_code``), live cards refused in
-test mode, metadata search and refunds. The same fault switches as the Authorize.Net
+test mode, metadata search (its index trailing writes by ``search_lag_s``), the intent list (never
+trailing), and refunds. The same fault switches as the Authorize.Net
 simulator reproduce lost answers. Of each card it keeps only brand and last four digits.
 
 Run it alone with ``python -m securepay.testing.stripe_sim --port 8090``.
@@ -22,7 +23,7 @@ import json
 import re
 import secrets
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -161,16 +162,27 @@ class StripeSimulator(FaultSwitches):
         return await self._idempotent(request, REFUND, self._create_refund)
 
     async def _list(self, request: web.Request) -> web.StreamResponse:
+        """Newest first, ``created[gte]`` and ``starting_after`` honoured; never lags."""
         self.requests.append(LIST)
         problem = self._auth_problem(request)
         if problem is not None:
             return problem
-        limit = int(request.query.get("limit", "10"))
-        data = [self._intent(intent, expand=False) for intent in reversed(self.charges)][:limit]
+        query = request.query
+        unknown = sorted(set(query) - {"limit", "created[gte]", "starting_after", "expand[]"})
+        if unknown:
+            return _error(_unknown_parameter(unknown[0]))
+        limit = int(query.get("limit", "10"))
+        since = int(query.get("created[gte]", "0"))
+        intents = [intent for intent in reversed(self.charges) if intent.created >= since]
+        if "starting_after" in query:
+            ids = [intent.id for intent in intents]
+            start = ids.index(query["starting_after"]) + 1 if query["starting_after"] in ids else len(ids)
+            intents = intents[start:]
+        expand = "data.latest_charge" in query.getall("expand[]", [])
         page = {
             "object": "list",
-            "data": data,
-            "has_more": len(self.charges) > limit,
+            "data": [self._intent(intent, expand=expand) for intent in intents[:limit]],
+            "has_more": len(intents) > limit,
             "url": "/v1/payment_intents",
         }
         return await self.answer(LIST, request, lambda: _json(200, page))
@@ -197,7 +209,9 @@ class StripeSimulator(FaultSwitches):
         page = {"object": "search_result", "data": hits, "has_more": False, "next_page": None}
         return await self.answer(SEARCH, request, lambda: _json(200, page))
 
-    async def _idempotent(self, request: web.Request, operation: str, execute: Any) -> web.StreamResponse:
+    async def _idempotent(
+        self, request: web.Request, operation: str, execute: Callable[[dict[str, str]], dict[str, Any]]
+    ) -> web.StreamResponse:
         """Stripe saves the answer of every request that began executing, per key."""
         self.requests.append(operation)
         problem = self._auth_problem(request)

@@ -18,6 +18,7 @@ from securepay.gateway.stripe_responses import read_charge_answer, result_from_s
 from securepay.testing.sim_faults import Fault
 from securepay.testing.stripe_sim import (
     CREATE,
+    LIST,
     SEARCH,
     SIM_SECRET_KEY,
     StripeSimulator,
@@ -264,9 +265,35 @@ async def test_still_unknown_after_resend_and_search_is_outcome_unknown_never_a_
 ) -> None:
     stripe_sim.search_lag_s = 60
     stripe_sim.inject(Fault.HTTP_500, commit=True)
+    stripe_sim.inject(Fault.HTTP_500, request=LIST, times=None)
     result = await stripe.charge(make_request(stripe_card()))
     assert (result.status, result.reason) == (ChargeStatus.OUTCOME_UNKNOWN, ChargeReason.GATEWAY_ERROR)
     assert len(stripe_sim.charges) == 1
+
+
+async def test_a_charge_the_search_index_does_not_show_yet_is_found_in_the_recent_list(
+    stripe_sim: StripeSimulator, stripe: StripeGateway
+) -> None:
+    stripe_sim.search_lag_s = 60
+    stripe_sim.inject(Fault.HTTP_500, commit=True)
+    result = await stripe.charge(make_request(stripe_card()))
+    assert (result.status, result.reconciled) == (ChargeStatus.APPROVED, True)
+    assert result.transaction_id == stripe_sim.charges[0].id
+    assert (stripe_sim.request_count(SEARCH), stripe_sim.request_count(LIST)) == (1, 1)
+
+
+async def test_the_recent_list_is_paged_until_the_invoice_is_found(
+    stripe_url: str, stripe_sim: StripeSimulator
+) -> None:
+    stripe_sim.search_lag_s = 60
+    async with StripeGateway(stripe_config(stripe_url)) as client:
+        first = make_request(stripe_card())
+        await client.charge(first)
+        for _ in range(100):
+            await client.charge(make_request(stripe_card()))
+        found = await client.lookup(first.invoice_number)
+    assert found is not None and found.invoice_number == first.invoice_number
+    assert stripe_sim.request_count(LIST) == 2
 
 
 async def test_no_connection_charges_nothing() -> None:
