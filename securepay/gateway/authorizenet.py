@@ -50,9 +50,9 @@ from securepay.gateway.http import (
     HttpClient,
     NoAnswer,
     NotSent,
-    elapsed_ms,
     exchange,
     log_charge,
+    log_void,
     lookup_or_none,
 )
 from securepay.gateway.request import ChargeRequest
@@ -136,13 +136,7 @@ class AuthorizeNetGateway(HttpClient):
             log.warning("void outcome unknown transaction_id=%s; sending it again", transaction_id)
             retry = await self._submit_void(body, transaction_id)
             answer = retry if retry.processed else answer
-        log.info(
-            "void transaction_id=%s status=%s code=%s elapsed_ms=%d",
-            transaction_id,
-            answer.result.status,
-            answer.result.gateway_code,
-            elapsed_ms(started),
-        )
+        log_void(transaction_id, answer.result, started)
         return answer.result
 
     async def _charge_safely(self, body: bytearray, context: ChargeContext, started: float) -> ChargeResult:

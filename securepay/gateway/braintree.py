@@ -53,9 +53,9 @@ from securepay.gateway.http import (
     HttpClient,
     NoAnswer,
     NotSent,
-    elapsed_ms,
     exchange,
     log_charge,
+    log_void,
     lookup_or_none,
 )
 from securepay.gateway.request import ChargeRequest
@@ -123,13 +123,7 @@ class BraintreeGateway(HttpClient):
             result = void_result(transaction_id, ChargeStatus.VOIDED, scalar(reversal.get("status")), None)
         else:
             result = await self._void_from_status(transaction_id, document)
-        log.info(
-            "void transaction_id=%s status=%s code=%s elapsed_ms=%d",
-            transaction_id,
-            result.status,
-            result.gateway_code,
-            elapsed_ms(started),
-        )
+        log_void(transaction_id, result, started)
         return result
 
     async def _void_from_status(self, transaction_id: str, refusal_document: dict[str, Any]) -> ChargeResult:

@@ -104,6 +104,16 @@ def log_charge(invoice_number: str, result: ChargeResult, started: float) -> Non
     )
 
 
+def log_void(transaction_id: str, result: ChargeResult, started: float) -> None:
+    log.info(
+        "void transaction_id=%s status=%s code=%s elapsed_ms=%d",
+        transaction_id,
+        result.status,
+        result.gateway_code,
+        elapsed_ms(started),
+    )
+
+
 async def lookup_or_none(
     lookup: Callable[[str], Awaitable[ChargeResult | None]], invoice_number: str
 ) -> ChargeResult | None:

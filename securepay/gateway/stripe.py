@@ -25,9 +25,9 @@ from securepay.gateway.http import (
     HttpClient,
     NoAnswer,
     NotSent,
-    elapsed_ms,
     exchange,
     log_charge,
+    log_void,
     lookup_or_none,
 )
 from securepay.gateway.request import ChargeRequest
@@ -144,13 +144,7 @@ class StripeGateway(HttpClient):
         if result.status is ChargeStatus.OUTCOME_UNKNOWN:
             log.warning("refund outcome unknown transaction_id=%s; sending it again", transaction_id)
             result = await self._refund(refund_body(transaction_id), headers, transaction_id)
-        log.info(
-            "void transaction_id=%s status=%s code=%s elapsed_ms=%d",
-            transaction_id,
-            result.status,
-            result.gateway_code,
-            elapsed_ms(started),
-        )
+        log_void(transaction_id, result, started)
         return result
 
     async def _charge_safely(self, body: bytearray, context: ChargeContext) -> ChargeResult:
