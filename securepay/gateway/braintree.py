@@ -25,6 +25,7 @@ from typing import Any
 from securepay.gateway.braintree_config import API_VERSION, BraintreeConfig
 from securepay.gateway.braintree_payloads import (
     charge_body,
+    global_id_body,
     ping_body,
     reverse_body,
     search_body,
@@ -113,23 +114,33 @@ class BraintreeGateway(HttpClient):
         """
         started = time.monotonic()
         try:
-            document = await self._call(
-                "reverseTransaction", reverse_body(transaction_id), raise_errors=False
-            )
+            node_id = await self._global_id(transaction_id)
+        except GatewayError as exc:
+            result = void_result(transaction_id, ChargeStatus.ERROR, exc.code, str(exc))
+        else:
+            result = await self._reverse(transaction_id, node_id)
+        log_void(transaction_id, result, started)
+        return result
+
+    async def _global_id(self, transaction_id: str) -> str:
+        ids = (await self._call("idsFromLegacyIds", global_id_body(transaction_id))).get("data") or {}
+        converted = ids.get("idsFromLegacyIds") if isinstance(ids, dict) else None
+        node_id = scalar(converted[0]) if isinstance(converted, list) and converted else None
+        if node_id is None:
+            raise GatewayError(f"Braintree has no transaction {transaction_id}")
+        return node_id
+
+    async def _reverse(self, transaction_id: str, node_id: str) -> ChargeResult:
+        try:
+            document = await self._call("reverseTransaction", reverse_body(node_id), raise_errors=False)
         except GatewayUnavailableError:
             document = {}
         reversal = child(payload(document, "reverseTransaction"), "reversal")
         if reversal:
-            result = void_result(transaction_id, ChargeStatus.VOIDED, scalar(reversal.get("status")), None)
-        else:
-            result = await self._void_from_status(transaction_id, document)
-        log_void(transaction_id, result, started)
-        return result
-
-    async def _void_from_status(self, transaction_id: str, refusal_document: dict[str, Any]) -> ChargeResult:
-        code, _, text = first_error(refusal_document)
+            return void_result(transaction_id, ChargeStatus.VOIDED, scalar(reversal.get("status")), None)
+        code, _, text = first_error(document)
         try:
-            node = payload(await self._call("node", status_body(transaction_id)), "node")
+            node = payload(await self._call("node", status_body(node_id)), "node")
         except GatewayError:
             return void_result(transaction_id, ChargeStatus.OUTCOME_UNKNOWN, code, text)
         state = scalar(node.get("status"))

@@ -55,6 +55,10 @@ STATUS = """query Status($id: ID!) {
 
 PING = "query Ping { ping }"
 
+GLOBAL_IDS = """query GlobalIds($input: IdsFromLegacyIdsInput!) {
+  idsFromLegacyIds(input: $input)
+}"""
+
 _PAN_SLOT = "\x00number"
 _EXP_MONTH_SLOT = "\x00expirationMonth"
 _EXP_YEAR_SLOT = "\x00expirationYear"
@@ -114,6 +118,11 @@ def reverse_body(transaction_id: str) -> bytes:
 
 def status_body(transaction_id: str) -> bytes:
     return encode(STATUS, {"id": transaction_id})
+
+
+def global_id_body(transaction_id: str) -> bytes:
+    """The GraphQL id of a transaction known by its legacy id (one already global comes back as is)."""
+    return encode(GLOBAL_IDS, {"input": {"ids": [{"legacyId": transaction_id, "type": "TRANSACTION"}]}})
 
 
 def ping_body() -> bytes:

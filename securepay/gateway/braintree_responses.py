@@ -1,6 +1,8 @@
 """Reading Braintree GraphQL answers into ``ChargeResult``s; pure, so every mapping is testable.
 
-A charge that reached the processor answers with a transaction whose ``status`` is the
+Transactions are named by their legacy id, the short one the Control Panel shows and the
+caller can be read; ``void`` converts it back to the GraphQL id. A charge that reached
+the processor answers with a transaction whose ``status`` is the
 outcome: declines are not errors (``PROCESSOR_DECLINED`` with the processor's code,
 ``GATEWAY_REJECTED`` with the reason). A request refused before any transaction existed
 answers ``data.<mutation> = null`` and ``errors[].extensions.legacyCode``. HTTP 401/403
@@ -125,7 +127,7 @@ def result_from_transaction(
         gateway=GATEWAY_NAME,
         gateway_code=rejection if state == "GATEWAY_REJECTED" else code,
         gateway_text=gateway_text(processor.get("message")) or state,
-        transaction_id=scalar(transaction.get("id")),
+        transaction_id=scalar(transaction.get("legacyId")) or scalar(transaction.get("id")),
         auth_code=scalar(processor.get("authorizationId")),
         brand=_BRANDS.get(scalar(card.get("brandCode")) or "") or context.brand,
         masked_account=f"XXXX{scalar(card.get('last4')) or context.last4}",

@@ -42,6 +42,7 @@ CHARGE = "chargeCreditCard"
 SEARCH = "search"
 REVERSE = "reverseTransaction"
 NODE = "node"
+IDS = "idsFromLegacyIds"
 PING = "ping"
 
 TEST_CARDS = {
@@ -84,6 +85,7 @@ _OPERATIONS = {
     CHARGE: "ChargeCreditCardInput",
     SEARCH: "TransactionSearchInput",
     REVERSE: "ReverseTransactionInput",
+    IDS: "IdsFromLegacyIdsInput",
 }
 
 
@@ -101,6 +103,9 @@ _OPERATION_PATTERNS = {
         r"search \{ transactions\(input: \$input(, first: \d+)?\) \{.*\}"
     ),
     REVERSE: _mutation(REVERSE, "ReverseTransactionInput"),
+    IDS: re.compile(
+        r"query \w* ?\(\$input: IdsFromLegacyIdsInput!\) \{ idsFromLegacyIds\(input: \$input\) \}"
+    ),
 }
 _STRING = "String"
 _ADDRESS = dict.fromkeys(
@@ -177,6 +182,8 @@ _INPUT_TYPES: dict[str, dict[str, str]] = {
     "SearchValueInput": {"is": "ID", "in": "[ID!]"},
     "SearchTextInput": dict.fromkeys(("is", "isNot", "startsWith", "endsWith", "contains"), _STRING),
     "ReverseTransactionInput": {"clientMutationId": _STRING, "transactionId": "ID!", "refund": "Object"},
+    "IdsFromLegacyIdsInput": {"ids": "[LegacyIdElementsInput!]!"},
+    "LegacyIdElementsInput": {"legacyId": "ID!", "type": "LegacyIdType!"},
 }
 _ENUMS = {
     "PaymentInitiator": {
@@ -190,6 +197,7 @@ _ENUMS = {
         "ESTIMATED_MOTO",
     },
     "TransactionLineItemType": {"DEBIT", "CREDIT"},
+    "LegacyIdType": {"TRANSACTION", "REFUND", "CUSTOMER", "PAYMENT_METHOD", "DISPUTE", "MERCHANT_ACCOUNT"},
 }
 _AMOUNT = re.compile(r"\d{1,10}(\.\d{1,2})?")
 _QUANTITY = re.compile(r"\d{1,10}(\.\d{1,4})?")
@@ -221,7 +229,8 @@ class SimBraintreeTransaction:
     ``state`` is Braintree's own (``SUBMITTED_FOR_SETTLEMENT``, ``PROCESSOR_DECLINED`` ...)."""
 
     id: str
-    legacy_id: str
+    """The legacy id, as the Control Panel shows it."""
+    global_id: str
     invoice_number: str
     state: str
     amount: str
@@ -305,7 +314,7 @@ class BraintreeSimulator(FaultSwitches):
             transaction = self._find(str(variables.get("id", "")))
             return {
                 "node": transaction
-                and {"__typename": "Transaction", "id": transaction.id, "status": transaction.state}
+                and {"__typename": "Transaction", "id": transaction.global_id, "status": transaction.state}
             }
         _check_input(_OPERATIONS[operation], variables.get("input"), "input")
         payload = variables["input"]
@@ -315,6 +324,8 @@ class BraintreeSimulator(FaultSwitches):
             return {CHARGE: {"transaction": _transaction(self._charge(payload))}}
         if operation == SEARCH:
             return {SEARCH: {"transactions": self._search(payload)}}
+        if operation == IDS:
+            return {IDS: [_converted(element) for element in payload["ids"]]}
         return {REVERSE: {"reversal": self._reverse(str(payload["transactionId"]))}}
 
     def _tokenize(self, card: dict[str, Any]) -> dict[str, Any]:
@@ -374,8 +385,8 @@ class BraintreeSimulator(FaultSwitches):
         state, code, rejection = self._decide(card, amount)
         legacy_id = "".join(secrets.choice("abcdefghijkmnpqrstuvwxyz23456789") for _ in range(8))
         record = SimBraintreeTransaction(
-            id=base64.b64encode(f"transaction_{legacy_id}".encode()).decode().rstrip("="),
-            legacy_id=legacy_id,
+            id=legacy_id,
+            global_id=_global_id(legacy_id),
             invoice_number=order_id,
             state=state,
             amount=f"{amount:.2f}",
@@ -432,10 +443,11 @@ class BraintreeSimulator(FaultSwitches):
                 legacy_code="91504",
             )
         transaction.state = "VOIDED"
-        return {"__typename": "Transaction", "id": transaction.id, "status": "VOIDED"}
+        return {"__typename": "Transaction", "id": transaction.global_id, "status": "VOIDED"}
 
     def _find(self, transaction_id: str) -> SimBraintreeTransaction | None:
-        return next((t for t in self.charges if transaction_id in (t.id, t.legacy_id)), None)
+        """By GraphQL id only, as the API finds nodes: a legacy id must be converted first."""
+        return next((t for t in self.charges if t.global_id == transaction_id), None)
 
 
 def _operation(query: str) -> str:
@@ -504,8 +516,8 @@ def _amount(text: str) -> Decimal:
 
 def _transaction(record: SimBraintreeTransaction) -> dict[str, Any]:
     return {
-        "id": record.id,
-        "legacyId": record.legacy_id,
+        "id": record.global_id,
+        "legacyId": record.id,
         "status": record.state,
         "orderId": record.invoice_number or None,
         "createdAt": record.created_at,
@@ -524,6 +536,18 @@ def _transaction(record: SimBraintreeTransaction) -> dict[str, Any]:
             "last4": record.last4,
         },
     }
+
+
+def _converted(element: dict[str, str]) -> str:
+    """Already-global ids come back as they are; existence is not checked (as Braintree does)."""
+    legacy_id = element["legacyId"]
+    if element["type"] != "TRANSACTION" or legacy_id.startswith("dHJhbnNhY3Rpb25f"):
+        return legacy_id
+    return _global_id(legacy_id)
+
+
+def _global_id(legacy_id: str) -> str:
+    return base64.b64encode(f"transaction_{legacy_id}".encode()).decode().rstrip("=")
 
 
 def _json(status: int, document: dict[str, Any]) -> web.Response:

@@ -81,6 +81,7 @@ async def test_a_payment_succeeds_and_the_caller_is_back_with_the_agent(
         assert payment.outcome is not None and payment.outcome.value == "success"
         assert payment.transaction_id == rig.simulator.charges[0].id
         assert approved_invoices(rig) == [payment.invoice_number]
+        assert rig.playback_states and "failed" not in rig.playback_states, rig.playback_states
         await assert_back_with_agent(rig, payment)
 
 
