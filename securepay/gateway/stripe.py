@@ -47,6 +47,7 @@ from securepay.gateway.stripe_responses import (
     outcome_unknown,
     read_charge_answer,
     read_refund_answer,
+    refund_result,
     refused,
     result_from_search,
 )
@@ -207,9 +208,13 @@ class StripeGateway(HttpClient):
             )
             document = _decode(raw)
         except NotSent as exc:
-            return read_refund_answer(0, {"error": {"message": str(exc)}}, transaction_id)
-        except (NoAnswer, ValueError):
-            return read_refund_answer(599, {}, transaction_id)
+            return refund_result(
+                transaction_id, ChargeStatus.ERROR, ChargeReason.GATEWAY_UNAVAILABLE, None, str(exc)
+            )
+        except (NoAnswer, ValueError) as exc:
+            return refund_result(
+                transaction_id, ChargeStatus.OUTCOME_UNKNOWN, ChargeReason.GATEWAY_ERROR, None, str(exc)
+            )
         return read_refund_answer(status, document, transaction_id)
 
     async def _call(

@@ -132,12 +132,19 @@ def read_refund_answer(http_status: int, document: dict[str, Any], transaction_i
         status, reason = ChargeStatus.ERROR, ChargeReason.AUTHENTICATION_FAILED
     else:
         status, reason = ChargeStatus.OUTCOME_UNKNOWN, ChargeReason.GATEWAY_ERROR
+    text = gateway_text(error.get("message"))
+    return refund_result(transaction_id, status, reason, code or scalar(document.get("id")), text)
+
+
+def refund_result(
+    transaction_id: str, status: ChargeStatus, reason: ChargeReason | None, code: str | None, text: str | None
+) -> ChargeResult:
     return ChargeResult(
         status=status,
         reason=reason,
         gateway=GATEWAY_NAME,
-        gateway_code=code or scalar(document.get("id")),
-        gateway_text=gateway_text(error.get("message")),
+        gateway_code=code,
+        gateway_text=text,
         transaction_id=transaction_id,
     )
 

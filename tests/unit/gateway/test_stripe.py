@@ -18,6 +18,7 @@ from securepay.testing.sim_faults import Fault
 from securepay.testing.stripe_sim import (
     CREATE,
     LIST,
+    REFUND,
     SEARCH,
     SIM_SECRET_KEY,
     StripeSimulator,
@@ -373,3 +374,15 @@ def test_every_error_answer_maps_to_a_result(
     context = ChargeContext("SP1", Decimal("1.00"), "visa", "4242")
     result = read_charge_answer(http_status, {"error": error}, context)
     assert (result.status, result.reason) == (status, reason)
+
+
+async def test_a_refund_whose_answer_is_lost_is_resent_under_its_key_and_refunds_once(
+    stripe_sim: StripeSimulator, stripe: StripeGateway
+) -> None:
+    charged = await stripe.charge(make_request(stripe_card()))
+    assert charged.transaction_id is not None
+    stripe_sim.inject(Fault.DROP_CONNECTION, request=REFUND)
+    result = await stripe.void(charged.transaction_id)
+    assert result.status is ChargeStatus.VOIDED
+    assert stripe_sim.request_count(REFUND) == 2
+    assert stripe_sim.charges[0].status == "voided"
