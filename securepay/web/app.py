@@ -36,10 +36,12 @@ async def json_errors(request: web.Request, handler: web.RequestHandler) -> web.
     try:
         return await handler(request)
     except web.HTTPMethodNotAllowed as exc:
+        allowed = sorted(exc.allowed_methods)
         return error(
             405,
             "method-not-allowed",
-            f"{request.method} is not allowed here; use {sorted(exc.allowed_methods)}",
+            f"{request.method} is not allowed here; use {allowed}",
+            headers={"Allow": ", ".join(allowed)},
         )
     except web.HTTPNotFound:
         return error(404, "not-found", "no such resource")
