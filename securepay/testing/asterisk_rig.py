@@ -66,13 +66,14 @@ TEST_MODULES = """
 ; The test dialplan's stand-in for an operator's recording (Queue/Dial mode tests).
 load => app_mixmonitor.so
 ; Call records as a PBX keeps them, for the card-data canary to search (log/cdr-csv, log/cel-custom).
+load => res_cdrel_custom.so
 load => cdr_csv.so
 load => cel_custom.so
 """
 
 CALL_RECORDS = {
-    "cdr.conf": "[general]\nenable = yes\n",
-    "cdr_csv.conf": "[csv]\nusegmtime = yes\nloguniqueid = yes\nloguserfield = yes\naccountlogs = yes\n",
+    # cdr_csv reads its options from cdr.conf's [csv] section.
+    "cdr.conf": "[general]\nenable = yes\n\n[csv]\nusegmtime = yes\nloguniqueid = yes\nloguserfield = yes\n",
     "cel.conf": "[general]\nenable = yes\napps = all\nevents = ALL\n",
     "cel_custom.conf": (
         "[mappings]\nMaster.csv => ${CSV_QUOTE(${eventtype})},${CSV_QUOTE(${eventtime})},"
@@ -252,6 +253,8 @@ class AsteriskInstance:
         (etc / "rtp.conf").write_text("[general]\nrtpstart = 20000\nrtpend = 30000\n")
         for name, text in CALL_RECORDS.items():
             (etc / name).write_text(text)
+        for records in ("cdr-csv", "cel-custom"):
+            (self.dir / "log" / records).mkdir(exist_ok=True)
         stock_indications = self.install.host_path("/etc/asterisk/indications.conf")
         if stock_indications.exists():
             shutil.copy(stock_indications, etc / "indications.conf")
