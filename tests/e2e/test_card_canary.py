@@ -248,7 +248,7 @@ async def test_a_canary_card_keyed_through_every_ending_leaves_no_trace_in_any_s
     for name, data in sinks.items():
         print(f"  {name:<36} {len(data):>10} {hits[name]:>5}")
     print(f"  {'total':<36} {sum(map(len, sinks.values())):>10} {sum(hits.values()):>5}")
-    print("  core dumps: both daemons ran with Max core file size 0 (/proc/<pid>/limits)")
+    print("  core dumps: both daemons non-dumpable, Max core file size 0 (/proc/<pid>/limits)")
     assert hits == dict.fromkeys(sinks, 0)
     for name in (
         "Redis MONITOR capture",
@@ -257,6 +257,7 @@ async def test_a_canary_card_keyed_through_every_ending_leaves_no_trace_in_any_s
         "Asterisk CEL (cel_custom)",
     ):
         assert sinks[name], f"{name} is empty: the sink was not exercised"
+    assert b"non-dumpable" not in sinks["daemon logs (stderr)"], "a daemon could not forbid core dumps"
     assert b"payment.result" in sinks["Redis MONITOR capture"], "events did not go through Redis"
     assert b"payment.result" in sinks["panel WebSocket frames"], "the panel followed no payment"
     assert b"Response: Success" in sinks["AMI events (securepay user)"], "the manager user did not log in"
