@@ -19,6 +19,7 @@ import json
 import signal
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -164,6 +165,76 @@ def ledger_files(path: Path) -> bytes:
     return b"".join(path.with_name(n).read_bytes() for n in names if path.with_name(n).exists())
 
 
+async def delivered(webhook: FakeWebhook, count: int) -> None:
+    while len(webhook.deliveries) < count:
+        await asyncio.sleep(0.1)
+
+
+@dataclass
+class Daemons:
+    """`securepay run` processes on one config, each logging to its own file."""
+
+    config: Path
+    processes: list[asyncio.subprocess.Process] = field(default_factory=list)
+    logs: list[Path] = field(default_factory=list)
+
+    async def start(self) -> asyncio.subprocess.Process:
+        log_path = self.config.with_name(f"daemon-{len(self.processes) + 1}.log")
+        with log_path.open("wb") as log:
+            process = await start_daemon(self.config, log)
+        self.processes.append(process)
+        self.logs.append(log_path)
+        return process
+
+    async def stop(self) -> None:
+        for process in self.processes:
+            if process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+                await asyncio.wait_for(process.wait(), 30)
+
+    def sinks(self) -> Sinks:
+        logs = [path.read_bytes() for path in self.logs]
+        text = b"".join(logs)
+        return {
+            "daemon logs (stderr)": text,
+            "journald-style text": b"".join(
+                journal(log, process.pid) for log, process in zip(logs, self.processes, strict=True)
+            ),
+            "HTTP access log": b"\n".join(
+                line for line in text.splitlines() if b'"securepay.http.access"' in line
+            ),
+        }
+
+
+async def key_four_endings(
+    http: aiohttp.ClientSession, phones: Phones, daemons: Daemons, canary: Canary, ledger: Path
+) -> tuple[list[str], Sinks]:
+    """Approved, declined, cancelled at the ZIP, and the daemon SIGKILLed at the ZIP then
+    restarted; returns the endings and what was read while the daemons ran."""
+    sinks: Sinks = {}
+    outcomes: list[str] = []
+    await poll(http, "/api/v1/me", lambda _: True)
+    await phones.call_in("alice", crm_record=RECORD)
+    call = await poll(http, "/api/v1/agents/alice/call", lambda c: c["connected"])
+    for ending in (APPROVE_ZIP + "1", DECLINE_ZIP + "1", "*"):
+        payment_id = await pay_up_to_zip(http, phones, call["id"], canary)
+        await phones.key(ending)
+        outcomes.append(await finish(http, payment_id))
+
+    await pay_up_to_zip(http, phones, call["id"], canary)
+    killed = daemons.processes[0]
+    sinks.update(proc_files(killed.pid))
+    killed.send_signal(signal.SIGKILL)
+    await killed.wait()
+    sinks["ledger DB + WAL (after SIGKILL)"] = ledger_files(ledger)
+    restarted = await daemons.start()
+    back = await poll(http, "/api/v1/agents/alice/call", lambda c: c["connected"])
+    outcomes.append("recovered" if back["payment_id"] is None else "stranded")
+    sinks.update(proc_files(restarted.pid))
+    sinks["ledger DB + WAL (daemon running)"] = ledger_files(ledger)
+    return outcomes, sinks
+
+
 async def test_a_canary_card_keyed_through_every_ending_leaves_no_trace_in_any_sink(
     asterisk: AsteriskInstance, redis_server: RedisInstance, tmp_path: Path
 ) -> None:
@@ -173,11 +244,8 @@ async def test_a_canary_card_keyed_through_every_ending_leaves_no_trace_in_any_s
     webhook = FakeWebhook(secret=HOOK_SECRET.encode())
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    config = daemon_config(tmp_path, asterisk, port)
+    daemons = Daemons(daemon_config(tmp_path, asterisk, port))
     ledger = tmp_path / "ledger.sqlite3"
-    logs = [tmp_path / "daemon-1.log", tmp_path / "daemon-2.log"]
-    sinks: Sinks = {}
-    outcomes: list[str] = []
     async with (
         serve(webhook.app()) as hook_url,
         tap(lambda: asyncio.open_connection("127.0.0.1", redis_server.port), b"MONITOR\r\n") as redis_monitor,
@@ -189,51 +257,21 @@ async def test_a_canary_card_keyed_through_every_ending_leaves_no_trace_in_any_s
         driven_phones(asterisk.ari) as phones,
         aiohttp.ClientSession(url) as http,
     ):
-        with config.open("a") as extra:
+        with daemons.config.open("a") as extra:
             extra.write(extra_config(redis_server.url, hook_url))
-        daemons: list[asyncio.subprocess.Process] = []
         try:
-            with logs[0].open("wb") as log:
-                daemons.append(await start_daemon(config, log))
+            await daemons.start()
             async with panel_frames(url.replace("http", "ws")) as frames:
-                await poll(http, "/api/v1/me", lambda _: True)
-                await phones.call_in("alice", crm_record=RECORD)
-                call = await poll(http, "/api/v1/agents/alice/call", lambda c: c["connected"])
-                for ending in (APPROVE_ZIP + "1", DECLINE_ZIP + "1", "*"):
-                    payment_id = await pay_up_to_zip(http, phones, call["id"], canary)
-                    await phones.key(ending)
-                    outcomes.append(await finish(http, payment_id))
-
-                await pay_up_to_zip(http, phones, call["id"], canary)
-                sinks.update(proc_files(daemons[0].pid))
-                daemons[0].send_signal(signal.SIGKILL)
-                await daemons[0].wait()
-                with logs[1].open("wb") as log:
-                    daemons.append(await start_daemon(config, log))
-                back = await poll(http, "/api/v1/agents/alice/call", lambda c: c["connected"])
-                outcomes.append("recovered" if back["payment_id"] is None else "stranded")
-                sinks.update(proc_files(daemons[1].pid))
-                sinks["ledger DB + WAL (daemon running)"] = ledger_files(ledger)
-                await asyncio.wait_for(_delivered(webhook, 3), 30)
+                outcomes, sinks = await key_four_endings(http, phones, daemons, canary, ledger)
+                await asyncio.wait_for(delivered(webhook, 3), 30)
                 await phones.hang_up_caller()
-                await poll(http, "/api/v1/me", lambda _: True)
                 await asyncio.sleep(1)
-            sinks["panel WebSocket frames"] = bytes(frames)
         finally:
-            for daemon in daemons:
-                if daemon.returncode is None:
-                    daemon.send_signal(signal.SIGTERM)
-                    await asyncio.wait_for(daemon.wait(), 30)
+            await daemons.stop()
     assert outcomes == ["success", "declined", "caller-cancelled", "recovered"]
 
-    daemon_logs = [log.read_bytes() for log in logs]
-    sinks["daemon logs (stderr)"] = b"".join(daemon_logs)
-    sinks["journald-style text"] = b"".join(
-        journal(text, daemon.pid) for text, daemon in zip(daemon_logs, daemons, strict=True)
-    )
-    sinks["HTTP access log"] = b"\n".join(
-        line for line in sinks["daemon logs (stderr)"].splitlines() if b'"securepay.http.access"' in line
-    )
+    sinks.update(daemons.sinks())
+    sinks["panel WebSocket frames"] = bytes(frames)
     sinks["Redis MONITOR capture"] = bytes(redis_monitor)
     sinks["ledger DB + WAL (daemon stopped)"] = ledger_files(ledger)
     sinks["CRM request bodies + headers"] = b"".join(
@@ -261,8 +299,3 @@ async def test_a_canary_card_keyed_through_every_ending_leaves_no_trace_in_any_s
     assert b"payment.result" in sinks["Redis MONITOR capture"], "events did not go through Redis"
     assert b"payment.result" in sinks["panel WebSocket frames"], "the panel followed no payment"
     assert b"Response: Success" in sinks["AMI events (securepay user)"], "the manager user did not log in"
-
-
-async def _delivered(webhook: FakeWebhook, count: int) -> None:
-    while len(webhook.deliveries) < count:
-        await asyncio.sleep(0.1)
