@@ -74,7 +74,6 @@ load => cel_custom.so
 CALL_RECORDS = {
     # cdr_csv reads its options from cdr.conf's [csv] section.
     "cdr.conf": "[general]\nenable = yes\n\n[csv]\nusegmtime = yes\nloguniqueid = yes\nloguserfield = yes\n",
-    "cel.conf": "[general]\nenable = yes\napps = all\nevents = ALL\n",
     "cel_custom.conf": (
         "[mappings]\nMaster.csv => ${CSV_QUOTE(${eventtype})},${CSV_QUOTE(${eventtime})},"
         "${CSV_QUOTE(${CALLERID(name)})},${CSV_QUOTE(${CALLERID(num)})},${CSV_QUOTE(${CHANNEL(name)})},"
@@ -83,7 +82,8 @@ CALL_RECORDS = {
         "${CSV_QUOTE(${userdeffield})},${CSV_QUOTE(${eventextra})},${CSV_QUOTE(${BRIDGEPEER})}\n"
     ),
 }
-"""CDR (cdr_csv) and CEL (cel_custom, every event) switched on in the rig's Asterisk."""
+"""CDR (cdr_csv) and CEL (cel_custom) switched on in the rig's Asterisk; cel.conf is the shipped
+one (every event but DTMF), enabled, for every application."""
 
 
 class RigError(RuntimeError):
@@ -251,6 +251,8 @@ class AsteriskInstance:
         manager = set_option(manager, AMI_USER, "secret", self.ami_password)
         (etc / "manager.conf").write_text(manager)
         (etc / "rtp.conf").write_text("[general]\nrtpstart = 20000\nrtpend = 30000\n")
+        cel = set_option((CONFIG_DIR / "cel.conf").read_text(), "general", "enable", "yes")
+        (etc / "cel.conf").write_text(set_option(cel, "general", "apps", "all"))
         for name, text in CALL_RECORDS.items():
             (etc / name).write_text(text)
         for records in ("cdr-csv", "cel-custom"):

@@ -1,12 +1,12 @@
 """A canary card made fresh for each run, and the spellings a leak of it could take.
 
 The PAN is searched whole and without its last four (which may be shown), plain,
-spaced, dashed, with any short separator between digits (a JSON list of keys, a DTMF
-log line per digit), base64 at every alignment, and JSON \\u-escaped. The expiry and
-security code are too short to search alone in megabytes of logs without false hits,
-so they are searched as keyed (expiry then code, with or without the confirming 1),
-next to a field name (cvc=..., "cardCode": ...), and in the date shapes a gateway
-payload or a log would use.
+spaced, dashed, with any short separator between digits (a JSON list of keys), one
+digit per line (a DTMF log line or AMI event per key), base64 at every alignment, and
+JSON \\u-escaped. The expiry and security code are too short to search alone in
+megabytes of logs without false hits, so they are searched as keyed (expiry then code,
+with or without the confirming 1), next to a field name (cvc=..., "cardCode": ...), and
+in the date shapes a gateway payload or a log would use.
 """
 
 from __future__ import annotations
@@ -79,4 +79,25 @@ class Canary:
         ]
 
     def hits(self, data: bytes) -> int:
-        return sum(len(pattern.findall(data)) for pattern in self.patterns())
+        hidden = self.pan[:-4].encode()
+        in_streams = sum(stream.count(hidden) for stream in keyed_streams(data))
+        return in_streams + sum(len(pattern.findall(data)) for pattern in self.patterns())
+
+
+_LONE_DIGIT = re.compile(rb"(?<![0-9A-Za-z])[0-9](?![0-9A-Za-z])")
+_NUMBER = re.compile(rb"[0-9]+")
+
+
+def keyed_streams(data: bytes) -> Iterator[bytes]:
+    """Digits leaked one per line ("DTMF end '4' received", "Digit: 4", a log line per key),
+    joined back in order: lines alike but for their lone digits (other numbers, such as
+    timestamps, masked) form one stream per lone-digit position."""
+    streams: dict[tuple[bytes, int], bytearray] = {}
+    for line in data.splitlines():
+        lone = _LONE_DIGIT.findall(line)
+        if not lone:
+            continue
+        template = _NUMBER.sub(b"N", _LONE_DIGIT.sub(b"<d>", line))
+        for position, digit in enumerate(lone):
+            streams.setdefault((template, position), bytearray()).extend(digit)
+    return (bytes(stream) for stream in streams.values())
