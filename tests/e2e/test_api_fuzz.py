@@ -106,6 +106,7 @@ async def fuzz(url: str, config: Path, token: str, reports: Path) -> list[dict[s
         str(reports),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
+        cwd=reports.parent,  # its cache goes there, not into the clone
     )
     output, _ = await fuzzer.communicate()
     assert fuzzer.returncode == 0, output.decode(errors="replace")[-6000:]
