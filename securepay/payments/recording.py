@@ -1,7 +1,9 @@
 """Writes each payment's life to the ledger (and its CRM activity to the outbox).
 
 A ledger failure is logged and swallowed: a disk problem must never strand a caller
-or stop a payment that is already under way.
+or stop a payment that is already under way. The one exception is the invoice written
+before a charge: without it a crash could leave a charge nobody can find, so its
+failure stops the charge (`charge_submitted` says whether it was recorded).
 """
 
 from __future__ import annotations
@@ -30,11 +32,14 @@ class PaymentRecorder:
         except Exception as exc:
             log.error("ledger: could not record the start of %s (%s)", payment.id, type(exc).__name__)
 
-    async def charge_submitted(self, payment: Payment) -> None:
+    async def charge_submitted(self, payment: Payment) -> bool:
+        """Whether the invoice is on record; when it is not, the card must not be charged."""
         try:
             await self._ledger.charge_submitted(payment)
         except Exception as exc:
             log.error("ledger: could not record the invoice of %s (%s)", payment.id, type(exc).__name__)
+            return False
+        return True
 
     async def finished(self, payment: Payment) -> None:
         try:

@@ -2,7 +2,8 @@
 
 An attempt that never reached the gateway ends as `internal-error`. One whose charge
 was submitted is looked up at the gateway by its invoice number, so the ledger and the
-CRM say what really happened to the card, and nothing is ever charged again.
+CRM say what really happened to the card, and nothing is ever charged again. The agent's
+panel is told the outcome on the event bus.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
+from securepay.events.bus import EventBus
+from securepay.events.publisher import publish_settled_result
 from securepay.flow import Outcome
 from securepay.gateway.base import Gateway
 from securepay.gateway.errors import GatewayError
@@ -24,7 +27,9 @@ log = logging.getLogger("securepay.payments")
 RESTARTED = "daemon-restarted"
 
 
-async def settle_unfinished(ledger: Ledger, gateway: Gateway, recorder: PaymentRecorder) -> None:
+async def settle_unfinished(
+    ledger: Ledger, gateway: Gateway, recorder: PaymentRecorder, bus: EventBus
+) -> None:
     for entry in await ledger.unfinished():
         payment = _payment(entry)
         if entry.invoice_number:
@@ -32,6 +37,7 @@ async def settle_unfinished(ledger: Ledger, gateway: Gateway, recorder: PaymentR
         else:
             _end(payment, Outcome.INTERNAL_ERROR, RESTARTED)
         await recorder.finished(payment)
+        await publish_settled_result(bus, payment)
         log.warning(
             "settled unfinished payment %s: %s", payment.id, payment.outcome.value if payment.outcome else ""
         )
