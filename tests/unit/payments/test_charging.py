@@ -50,7 +50,7 @@ def visa() -> CardDetails:
 
 
 def payment() -> Payment:
-    return Payment("p-charging-0001", "c-1", "alice", PaymentRequest("Widget", Decimal("9.99"), "USD", "en"))
+    return Payment("p-c4a46e0001", "c-1", "alice", PaymentRequest("Widget", Decimal("9.99"), "USD", "en"))
 
 
 @pytest.fixture

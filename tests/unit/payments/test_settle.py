@@ -33,7 +33,7 @@ async def ledger(tmp_path: Path) -> AsyncIterator[Ledger]:
 
 
 async def unfinished(ledger: Ledger, invoice_number: str | None) -> Payment:
-    payment = Payment("p-settle-0001", "c-1", "alice", PaymentRequest("Widget", Decimal("9.99"), "USD", "en"))
+    payment = Payment("p-5e771e0001", "c-1", "alice", PaymentRequest("Widget", Decimal("9.99"), "USD", "en"))
     await ledger.payment_started(payment, "Alice Smith")
     if invoice_number is not None:
         payment.invoice_number = invoice_number
