@@ -7,10 +7,12 @@ import contextlib
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 
 from securepay.flow import State
 from securepay.testing.asterisk_rig import AsteriskInstance, free_port
@@ -139,6 +141,7 @@ async def test_a_daemon_killed_mid_payment_leaves_no_caller_stranded(
                     await asyncio.wait_for(process.wait(), 30)
 
 
+@pytest.mark.fault
 async def test_an_asterisk_restart_mid_payment_ends_the_payment_and_the_daemon_carries_on(
     fresh_asterisk: AsteriskInstance,
 ) -> None:
@@ -148,8 +151,12 @@ async def test_an_asterisk_restart_mid_payment_ends_the_payment_and_the_daemon_c
         await confirm_amount(rig, payment)
         await enter(rig, payment, State.CARD_NUMBER_ENTRY, State.CARD_NUMBER_CONFIRM, VISA + "#")
         await asyncio.to_thread(fresh_asterisk.stop)
+        restarted = time.monotonic()
         await asyncio.to_thread(fresh_asterisk.start)
         await rig.finished(payment, timeout=60)
+        print(
+            f"\nasterisk restart: payment ended {time.monotonic() - restarted:.2f} s after the restart began"
+        )
         assert payment.outcome is not None and payment.outcome.value == "caller-hung-up"
         assert rig.simulator.charges == []
         assert rig.daemon.calls.all() == []
