@@ -22,7 +22,7 @@ import aiohttp
 import pytest
 
 from securepay.ari.models import ChannelDtmfReceived, PlaybackStarted
-from securepay.events.bus import RedisBus
+from securepay.events.bus import EventBus, RedisBus
 from securepay.events.publisher import agent_channel
 from securepay.ledger import Ledger
 from securepay.ledger.records import LedgerEntry
@@ -37,7 +37,7 @@ from securepay.testing.gateway_sim import (
 from securepay.testing.phones import DRIVER_APP, Phones, driven_phones
 from securepay.testing.redis_rig import RedisInstance
 from tests.e2e.ari_helpers import EventLog
-from tests.e2e.test_recovery import AUTH, daemon_config, poll, start_daemon
+from tests.e2e.test_recovery import daemon_config, poll, request_payment, start_daemon
 
 pytestmark = pytest.mark.fault
 
@@ -128,11 +128,16 @@ async def amount_confirm(run: Run) -> None:
     await run.step("amount", "entering")
 
 
+async def confirm_then_key(run: Run, step: str, digits: str) -> int:
+    """Answer 1 to what was asked, wait for `step` to be asked, key `digits`; the mark after."""
+    await run.leg.key("1")
+    await run.step(step, "entering")
+    return await run.leg.key(digits)
+
+
 async def card_entry(run: Run) -> None:
     await amount_confirm(run)
-    await run.leg.key("1")
-    await run.step("card_number", "entering")
-    await run.leg.key("4111")
+    await confirm_then_key(run, "card_number", "4111")
 
 
 async def card_confirm(run: Run) -> None:
@@ -142,24 +147,18 @@ async def card_confirm(run: Run) -> None:
 
 async def expiry_entry(run: Run) -> None:
     await card_confirm(run)
-    await run.leg.key("1")
-    await run.step("expiry", "entering")
-    await run.leg.key("12")
+    await confirm_then_key(run, "expiry", "12")
 
 
 async def cvc_confirm(run: Run) -> None:
     await expiry_entry(run)
     await run.leg.prompt_after(await run.leg.key("30"))
-    await run.leg.key("1")
-    await run.step("cvc", "entering")
-    await run.leg.prompt_after(await run.leg.key("900"))
+    await run.leg.prompt_after(await confirm_then_key(run, "cvc", "900"))
 
 
 async def zip_confirm(run: Run) -> None:
     await cvc_confirm(run)
-    await run.leg.key("1")
-    await run.step("postal_code", "entering")
-    await run.leg.prompt_after(await run.leg.key("46201"))
+    await run.leg.prompt_after(await confirm_then_key(run, "postal_code", "46201"))
 
 
 async def charge_in_flight(run: Run) -> None:
@@ -208,9 +207,9 @@ transaction_key = "{SIM_TRANSACTION_KEY}"
 
 
 @contextlib.asynccontextmanager
-async def collected(redis: RedisInstance, events: list[dict[str, Any]]) -> AsyncIterator[None]:
-    """Alice's events, as her panel would get them over Redis, across both daemons."""
-    bus = RedisBus(redis.url)
+async def agent_events(bus: EventBus) -> AsyncIterator[list[dict[str, Any]]]:
+    """Every event on Alice's channel while the block runs, as her panel gets them."""
+    events: list[dict[str, Any]] = []
     async with bus.subscribe([agent_channel("alice")]) as stream:
 
         async def collect() -> None:
@@ -219,12 +218,11 @@ async def collected(redis: RedisInstance, events: list[dict[str, Any]]) -> Async
 
         task = asyncio.create_task(collect())
         try:
-            yield
+            yield events
         finally:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-    await bus.close()
 
 
 async def caller_leg(phones: Phones) -> CallerLeg:
@@ -263,12 +261,12 @@ async def test_a_daemon_killed_at_any_state_returns_the_caller_and_charges_at_mo
     simulator = GatewaySimulator(slow_response_s=60)
     port = free_port()
     processes: list[asyncio.subprocess.Process] = []
-    events: list[dict[str, Any]] = []
+    bus = RedisBus(redis_server.url)  # Redis outlives both daemons, and so do the agent's events
     async with (
         serve_simulator(simulator) as gateway_url,
         driven_phones(asterisk.ari) as phones,
         aiohttp.ClientSession(f"http://127.0.0.1:{port}") as http,
-        collected(redis_server, events),
+        agent_events(bus) as events,
     ):
         config = kill_config(tmp_path, asterisk, port, redis_server.url, gateway_url)
         try:
@@ -277,13 +275,7 @@ async def test_a_daemon_killed_at_any_state_returns_the_caller_and_charges_at_mo
             await phones.call_in("alice")
             call = await poll(http, "/api/v1/agents/alice/call", lambda body: body["connected"])
             leg = await caller_leg(phones)
-            async with http.post(
-                f"/api/v1/calls/{call['id']}/payments",
-                json={"item": "Widget", "amount": "10.00"},
-                headers=AUTH,
-            ) as resp:
-                assert resp.status == 201, await resp.text()
-                payment_id = (await resp.json())["id"]
+            payment_id = (await request_payment(http, call["id"]))["id"]
             await reach(Run(leg, simulator, events))
             await asyncio.sleep(0.2)  # the daemon handles what the leg just received
 
@@ -307,6 +299,7 @@ async def test_a_daemon_killed_at_any_state_returns_the_caller_and_charges_at_mo
                 if process.returncode is None:
                     process.send_signal(signal.SIGTERM)
                     await asyncio.wait_for(process.wait(), 30)
+    await bus.close()
 
     invoice = entry.invoice_number if entry else None
     charges = [c for c in simulator.charges if invoice and c.invoice_number == invoice]

@@ -13,14 +13,13 @@ import errno
 import os
 import subprocess
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from securepay.events.bus import RedisBus
-from securepay.events.publisher import agent_channel
 from securepay.flow import State
 from securepay.ledger.records import CrmState
 from securepay.payments.model import Payment
@@ -31,29 +30,10 @@ from tests.conftest import unavailable
 from tests.e2e.payment_rig import PaymentRig, payment_rig
 from tests.e2e.tcp_proxy import TcpProxy
 from tests.e2e.test_crm_activity import SECRET, webhook_receiver
-from tests.e2e.test_fault_kill import caller_leg, until
+from tests.e2e.test_fault_kill import agent_events, caller_leg, until
 from tests.e2e.test_payment_flow import VISA, assert_back_with_agent, confirm_amount, enter, key_card
 
 pytestmark = pytest.mark.fault
-
-
-@contextlib.asynccontextmanager
-async def agent_events(rig: PaymentRig) -> AsyncIterator[list[dict[str, Any]]]:
-    """Every event on the agent's channel while the block runs, as the panel gets them."""
-    events: list[dict[str, Any]] = []
-    async with rig.daemon.bus.subscribe([agent_channel("alice")]) as stream:
-
-        async def collect() -> None:
-            async for event in stream:
-                events.append(event)
-
-        task = asyncio.create_task(collect())
-        try:
-            yield events
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
 
 async def told(events: list[dict[str, Any]], payment: Payment) -> dict[str, Any]:
@@ -77,7 +57,7 @@ async def test_a_charge_whose_answer_is_lost_after_commit_is_made_once_and_told_
         rig.simulator.slow_response_s = 3
         rig.simulator.inject(fault)
         call_id = await rig.place_call()
-        async with agent_events(rig) as events:
+        async with agent_events(rig.daemon.bus) as events:
             payment = await rig.request_payment(call_id)
             await key_card(rig, payment)
             await rig.finished(payment)
@@ -143,7 +123,7 @@ async def test_redis_killed_and_restarted_mid_payment_the_payment_completes_and_
             await asyncio.to_thread(redis.stop)
             await enter(rig, payment, State.EXPIRY_ENTRY, State.EXPIRY_CONFIRM, "1230")
             await asyncio.to_thread(redis.start)
-            async with agent_events(rig) as events:
+            async with agent_events(rig.daemon.bus) as events:
                 await enter(rig, payment, State.CVC_ENTRY, State.CVC_CONFIRM, "900")
                 await enter(rig, payment, State.POSTAL_CODE_ENTRY, State.POSTAL_CODE_CONFIRM, "46201")
                 await rig.finished(payment)
@@ -230,7 +210,7 @@ async def test_a_full_disk_at_charge_time_fails_before_charging_and_tells_caller
     with small_disk(tmp_path / "disk") as disk:
         async with payment_rig(asterisk, {"SECUREPAY_LEDGER_PATH": str(disk / "ledger.sqlite3")}) as rig:
             call_id = await rig.place_call()
-            async with agent_events(rig) as events:
+            async with agent_events(rig.daemon.bus) as events:
                 payment = await rig.request_payment(call_id)
                 await confirm_amount(rig, payment)
                 await enter(rig, payment, State.CARD_NUMBER_ENTRY, State.CARD_NUMBER_CONFIRM, VISA + "#")

@@ -83,6 +83,15 @@ async def poll(http: aiohttp.ClientSession, path: str, check: Any, timeout: floa
     return await asyncio.wait_for(attempt(), timeout)
 
 
+async def request_payment(http: aiohttp.ClientSession, call_id: str) -> dict[str, Any]:
+    """Ask the daemon over HTTP, as Alice's panel does, for a $10.00 widget; the new payment."""
+    async with http.post(
+        f"/api/v1/calls/{call_id}/payments", json={"item": "Widget", "amount": "10.00"}, headers=AUTH
+    ) as resp:
+        assert resp.status == 201, await resp.text()
+        return dict(await resp.json())
+
+
 async def test_a_daemon_killed_mid_payment_leaves_no_caller_stranded(
     asterisk: AsteriskInstance, tmp_path: Path
 ) -> None:
@@ -98,13 +107,7 @@ async def test_a_daemon_killed_mid_payment_leaves_no_caller_stranded(
             await poll(http, "/api/v1/me", lambda _: True)
             await phones.call_in("alice")
             call = await poll(http, "/api/v1/agents/alice/call", lambda body: body["connected"])
-            async with http.post(
-                f"/api/v1/calls/{call['id']}/payments",
-                json={"item": "Widget", "amount": "10.00"},
-                headers=AUTH,
-            ) as resp:
-                assert resp.status == 201
-                payment = await resp.json()
+            payment = await request_payment(http, call["id"])
             await poll(
                 http, f"/api/v1/payments/{payment['id']}", lambda p: p["steps"]["amount"] == "entering"
             )
@@ -124,12 +127,7 @@ async def test_a_daemon_killed_mid_payment_leaves_no_caller_stranded(
             names = {b["name"]: set(b["channels"]) for b in bridges}
             assert not any(name.startswith("securepay/pay/") for name in names)
             assert len(names[f"securepay/call/{call['id']}/alice"]) == 2
-            async with http.post(
-                f"/api/v1/calls/{call['id']}/payments",
-                json={"item": "Widget", "amount": "10.00"},
-                headers=AUTH,
-            ) as resp:
-                assert resp.status == 201, await resp.text()
+            await request_payment(http, call["id"])
         finally:
             with contextlib.suppress(Exception):
                 await phones.hang_up_caller()
