@@ -71,6 +71,7 @@ class PaymentService:
         self._recordings = recordings
         self._dialplan = dialplan
         self._payments: dict[str, Payment] = {}
+        self._settled: dict[str, str] = {}
         self._runners: dict[str, PaymentRunner] = {}
         self._events: dict[str, PaymentEvents] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -139,6 +140,15 @@ class PaymentService:
 
     def get(self, payment_id: str) -> Payment | None:
         return self._payments.get(payment_id)
+
+    def settled(self, payment: Payment) -> None:
+        """A payment a previous run left unfinished, settled at start: kept so the API and
+        the panel of the call this run adopts show how it ended."""
+        self._payments[payment.id] = payment
+        self._settled[payment.call_id] = payment.id
+
+    def settled_on(self, call_id: str) -> str | None:
+        return self._settled.get(call_id)
 
     def is_running(self, payment_id: str) -> bool:
         return payment_id in self._runners

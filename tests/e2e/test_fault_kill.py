@@ -2,8 +2,9 @@
 
 At each state: the caller is back in the agent's bridge within 5 s of the restart, the
 card is charged at most once (never before the caller confirmed the ZIP, exactly once
-after), the ledger says what the gateway says, and the agent's events end with the
-outcome. The gateway simulator runs in the test, so it outlives both daemons.
+after), the ledger says what the gateway says, and the agent's events and the API (what
+a reconnecting panel starts from) end with the outcome. The gateway simulator runs in
+the test, so it outlives both daemons.
 """
 
 from __future__ import annotations
@@ -292,6 +293,7 @@ async def test_a_daemon_killed_at_any_state_returns_the_caller_and_charges_at_mo
                 lambda: [e for e in events if e["type"] == "payment.result" and e["payment_id"] == payment_id]
             )
             entry = await ledger_entry(tmp_path / "ledger.sqlite3", payment_id)
+            panel = await poll(http, f"/api/v1/payments/{payment_id}", lambda p: p["outcome"] is not None)
         finally:
             with contextlib.suppress(Exception):
                 await phones.hang_up_caller()
@@ -318,3 +320,4 @@ async def test_a_daemon_killed_at_any_state_returns_the_caller_and_charges_at_mo
     own = [e for e in events if e["payment_id"] == payment_id]
     assert len(results) == 1 and own[-1] is results[0]
     assert (results[0]["outcome"], results[0]["transaction_id"]) == (entry.outcome, entry.transaction_id)
+    assert (panel["outcome"], panel["transaction_id"]) == (entry.outcome, entry.transaction_id)

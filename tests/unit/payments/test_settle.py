@@ -41,10 +41,13 @@ async def unfinished(ledger: Ledger, invoice_number: str | None) -> Payment:
     return payment
 
 
-async def settle_and_listen(ledger: Ledger, gateway: CountingGateway) -> dict[str, object]:
+async def settle_and_listen(
+    ledger: Ledger, gateway: CountingGateway, kept: list[Payment] | None = None
+) -> dict[str, object]:
+    kept = [] if kept is None else kept
     bus = InProcessBus()
     async with bus.subscribe([agent_channel("alice")]) as events:
-        await settle_unfinished(ledger, gateway, PaymentRecorder(ledger, Settings()), bus)
+        await settle_unfinished(ledger, gateway, PaymentRecorder(ledger, Settings()), bus, kept.append)
         return await anext(events)
 
 
@@ -52,7 +55,9 @@ async def test_a_submitted_charge_found_at_the_gateway_ends_as_success_for_ledge
     ledger: Ledger,
 ) -> None:
     payment = await unfinished(ledger, "INV-SETTLE-1")
-    event = await settle_and_listen(ledger, ChargedGateway())
+    kept: list[Payment] = []
+    event = await settle_and_listen(ledger, ChargedGateway(), kept)
+    assert [(p.id, p.outcome and p.outcome.value) for p in kept] == [(payment.id, "success")]
     entry = await ledger.get(payment.id)
     assert entry is not None and (entry.outcome, entry.transaction_id) == ("success", "60000000042")
     assert (event["type"], event["outcome"], event["transaction_id"]) == (
