@@ -6,7 +6,9 @@ would sit in the private bridge forever. The daemon names its bridges
 the agent leg it dials is `<call id>-agent`; from those, any bridge the registry does
 not know is rebuilt into a call, the caller is told the payment could not complete
 and is put back with the agent (or, with no agent left, sent to the fallback).
-The payment's own fate is settled from the ledger, not here.
+The payment's own fate is settled from the ledger, not here; so a caller whose charge
+had been sent is only told they are returning to the agent, who gets the result (the
+card may well have been charged, and "could not complete" would invite a second payment).
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from securepay.logs import ids
 
 log = logging.getLogger("securepay.calls")
 
-RECOVERY_PROMPT = ("sound:securepay/payment-error", "sound:securepay/returning-to-agent")
+RETURNING_PROMPT = ("sound:securepay/returning-to-agent",)
+RECOVERY_PROMPT = ("sound:securepay/payment-error", *RETURNING_PROMPT)
 
 
 @dataclass
@@ -32,6 +35,7 @@ class _Orphan:
     agent_id: str = ""
     call_bridge: dict[str, Any] | None = None
     pay_bridges: list[dict[str, Any]] = field(default_factory=list)
+    payment_ids: list[str] = field(default_factory=list)
 
 
 def _orphans(bridges: list[dict[str, Any]], registry: CallRegistry) -> list[_Orphan]:
@@ -44,7 +48,9 @@ def _orphans(bridges: list[dict[str, Any]], registry: CallRegistry) -> list[_Orp
             orphan = found.setdefault(parts[2], _Orphan(parts[2]))
             orphan.agent_id, orphan.call_bridge = parts[3], bridge
         elif parts[1] == "pay":
-            found.setdefault(parts[3], _Orphan(parts[3])).pay_bridges.append(bridge)
+            orphan = found.setdefault(parts[3], _Orphan(parts[3]))
+            orphan.pay_bridges.append(bridge)
+            orphan.payment_ids.append(parts[2])
     return [orphan for call_id, orphan in found.items() if registry.get(call_id) is None]
 
 
@@ -53,10 +59,11 @@ async def recover(
     registry: CallRegistry,
     default_language: str,
     to_fallback: Callable[[Call], Awaitable[None]],
+    charge_submitted: Callable[[str], Awaitable[bool]],
 ) -> None:
     for orphan in _orphans(await rest.list_bridges(), registry):
         try:
-            await _recover_call(rest, registry, orphan, default_language, to_fallback)
+            await _recover_call(rest, registry, orphan, default_language, to_fallback, charge_submitted)
         except AriError as exc:
             log.error("could not recover the call (%s)", exc.message, extra=ids(orphan.call_id))
 
@@ -67,6 +74,7 @@ async def _recover_call(
     orphan: _Orphan,
     default_language: str,
     to_fallback: Callable[[Call], Awaitable[None]],
+    charge_submitted: Callable[[str], Awaitable[bool]],
 ) -> None:
     agent_channel = f"{orphan.call_id}-agent"
     members = list(orphan.call_bridge["channels"]) if orphan.call_bridge else []
@@ -95,7 +103,8 @@ async def _recover_call(
         return
     if was_paying:
         await rest.add_to_bridge(call.bridge_id, caller)
-        await rest.play(caller, RECOVERY_PROMPT, lang=call.language)
+        charged = [pid for pid in orphan.payment_ids if await charge_submitted(pid)]
+        await rest.play(caller, RETURNING_PROMPT if charged else RECOVERY_PROMPT, lang=call.language)
         log.warning(
             "recovered call: the caller's unfinished payment was ended; back with the agent",
             extra=ids(call.id),

@@ -41,6 +41,16 @@ class PaymentRecorder:
             return False
         return True
 
+    async def charge_was_submitted(self, payment_id: str) -> bool:
+        """Whether the ledger holds an invoice for the payment, i.e. its card may have been
+        charged; when the ledger cannot say, it may have been."""
+        try:
+            entry = await self._ledger.get(payment_id)
+        except Exception as exc:
+            log.error("ledger: could not read %s (%s)", payment_id, type(exc).__name__)
+            return True
+        return entry is not None and entry.invoice_number is not None
+
     async def finished(self, payment: Payment) -> None:
         try:
             activity = build_activity(payment, self._agent_name(payment), self._settings.crm)

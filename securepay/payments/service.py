@@ -198,6 +198,9 @@ class PaymentService:
     def _runner_for(self, call: Call) -> PaymentRunner | None:
         return self._runners.get(call.payment_id) if call.payment_id else None
 
+    async def charge_submitted(self, payment_id: str) -> bool:
+        return await self._recorder.charge_was_submitted(payment_id)
+
     def caller_hung_up(self, call: Call) -> None:
         runner = self._runner_for(call)
         if runner is not None:

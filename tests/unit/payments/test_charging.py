@@ -81,3 +81,11 @@ async def test_a_payment_without_a_ledger_row_is_never_charged(ledger: Ledger) -
     assert gateway.charged == []
     assert results == [GatewayResult(GatewayStatus.ERROR, LEDGER_UNAVAILABLE)]
     assert attempt.invoice_number is None
+
+
+async def test_a_payment_counts_as_possibly_charged_once_its_invoice_is_recorded(ledger: Ledger) -> None:
+    attempt, recorder = payment(), PaymentRecorder(ledger, Settings())
+    await ledger.payment_started(attempt, "Alice Smith")
+    assert not await recorder.charge_was_submitted(attempt.id)
+    await charge(ledger, attempt, CountingGateway())
+    assert await recorder.charge_was_submitted(attempt.id)
