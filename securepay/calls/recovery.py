@@ -25,6 +25,9 @@ from securepay.logs import ids
 
 log = logging.getLogger("securepay.calls")
 
+PROMPT_VARIABLE = "SECUREPAY_PROMPT"
+"""The caller's channel variable naming the prompt playing to them (a playback id, no card
+data), so a new daemon can stop a prompt the dead one left playing."""
 RETURNING_PROMPT = ("sound:securepay/returning-to-agent",)
 RECOVERY_PROMPT = ("sound:securepay/payment-error", *RETURNING_PROMPT)
 
@@ -95,6 +98,8 @@ async def _recover_call(
         agent_channel=agent_channel if has_agent else None,
     )
     was_paying = bool(orphan.pay_bridges)
+    if was_paying:
+        await _stop_prompt(rest, caller)
     await _close_pay_bridges(rest, orphan, call.bridge_id)
     if not has_agent:
         log.warning("recovered call has no agent left: caller to the fallback", extra=ids(call.id))
@@ -112,6 +117,15 @@ async def _recover_call(
     else:
         log.info("recovered call with agent %s", call.agent_id, extra=ids(call.id))
     registry.add(call)
+
+
+async def _stop_prompt(rest: AriRest, caller: str) -> None:
+    """Asterisk plays the rest of a prompt's media before it moves the channel or plays
+    anything else: stop what the dead daemon left playing, so the caller is back at once."""
+    with contextlib.suppress(AriError):
+        playback = await rest.get_variable(caller, PROMPT_VARIABLE)
+        if playback:
+            await rest.stop_playback(playback)
 
 
 async def _close_pay_bridges(rest: AriRest, orphan: _Orphan, call_bridge_id: str | None) -> None:
@@ -135,6 +149,7 @@ async def _release(
     """A call that cannot be rebuilt (no caller, or no agent bridge): end what is left."""
     await _close_pay_bridges(rest, orphan, orphan.call_bridge["id"] if orphan.call_bridge else None)
     for caller in callers:
+        await _stop_prompt(rest, caller)
         stray = Call(orphan.call_id, orphan.agent_id, caller, "", default_language)
         await to_fallback(stray)
     if has_agent:

@@ -1,4 +1,4 @@
-"""What a caller left in a payment bridge by a killed daemon hears on the way back to the agent."""
+"""A caller left in a payment bridge by a killed daemon: back with the agent at once, told the right thing."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from securepay.calls.recovery import RECOVERY_PROMPT, RETURNING_PROMPT, recover
+from securepay.calls.recovery import PROMPT_VARIABLE, RECOVERY_PROMPT, RETURNING_PROMPT, recover
 from securepay.calls.registry import Call, CallRegistry
 
 CALL = "c-0123456789ab"
@@ -25,6 +25,7 @@ class FakeRest:
 
     played: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
     bridged: list[tuple[str, str]] = field(default_factory=list)
+    stopped: list[str] = field(default_factory=list)
 
     async def list_bridges(self) -> list[dict[str, Any]]:
         return [
@@ -34,6 +35,13 @@ class FakeRest:
 
     async def get_channel(self, channel_id: str) -> Language:
         return Language()
+
+    async def get_variable(self, channel_id: str, name: str) -> str:
+        return f"{PAYMENT}-7" if (channel_id, name) == ("caller-1", PROMPT_VARIABLE) else ""
+
+    async def stop_playback(self, playback_id: str) -> None:
+        assert not self.bridged, "the prompt holds the channel: stop it before moving the caller"
+        self.stopped.append(playback_id)
 
     async def stop_bridge_moh(self, bridge_id: str) -> None:
         return None
@@ -67,6 +75,7 @@ async def test_the_caller_is_back_with_the_agent_and_told_failure_only_if_no_cha
         return submitted
 
     await recover(rest, registry, "en", to_fallback, charge_submitted)  # type: ignore[arg-type]
+    assert rest.stopped == [f"{PAYMENT}-7"]  # the prompt the dead daemon left playing
     assert rest.bridged == [("b-call", "caller-1")] and asked == [PAYMENT]
     assert rest.played == [("caller-1", prompt)]
     call = registry.get(CALL)
