@@ -94,6 +94,9 @@ async def _recover_call(
         await to_fallback(call)
         return
     if was_paying:
+        if agent_channel not in orphan.call_bridge["channels"]:
+            # An assisted payment had the agent in the payment's bridge too.
+            await rest.add_to_bridge(call.bridge_id, agent_channel)
         await rest.add_to_bridge(call.bridge_id, caller)
         await rest.play(caller, RECOVERY_PROMPT, lang=call.language)
         log.warning(

@@ -39,7 +39,7 @@ from securepay.web.auth import token_hash
 ALICE_TOKEN = "alice-token-4c1f0b9e8d7a6c5b4a3f2e1d0c9b8a7f"
 BOB_TOKEN = "bob-token-9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d"
 SUPERVISOR_TOKEN = "supervisor-token-0f1e2d3c4b5a69788796a5b4c3d2e1f0"
-EVENTS_SCHEMA = Path(securepay.events.__file__).parent / "schema" / "events-v1.schema.json"
+EVENTS_SCHEMA = Path(securepay.events.__file__).parent / "schema" / "events-v2.schema.json"
 CONTRACT_URI = "urn:securepay:openapi"
 
 
@@ -121,6 +121,7 @@ class FakePayments:
                 item=request.item,
                 amount=f"{request.amount:.2f}",
                 currency=request.currency,
+                mode=request.mode,
             )
         )
         return payment
