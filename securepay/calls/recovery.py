@@ -98,6 +98,8 @@ async def _recover_call(
             # An assisted payment had the agent in the payment's bridge too.
             await rest.add_to_bridge(call.bridge_id, agent_channel)
         await rest.add_to_bridge(call.bridge_id, caller)
+        with contextlib.suppress(AriError):  # muted while keying an assisted payment
+            await rest.unmute_from(caller)
         await rest.play(caller, RECOVERY_PROMPT, lang=call.language)
         log.warning(
             "recovered call: the caller's unfinished payment was ended; back with the agent",

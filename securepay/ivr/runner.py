@@ -7,6 +7,9 @@ caller added with `absorbDTMF`: Asterisk still raises the caller's ChannelDtmfRe
 to us but passes no digit into the bridge, and prompts played on the caller's channel
 are heard by the caller only (both measured on the rig, see the README). That bridge
 is `mixing,dtmf_events`, so it never goes native (RTP peer to peer, past Asterisk).
+While the caller keys a card field the caller's audio is muted toward the bridge, so a
+phone that sends DTMF as in-band tones gets no tone to the agent either (Asterisk's DSP
+still detects the digits: muting drops voice frames after the channel driver).
 Whatever happens (an ARI error, a bug, a lost gateway answer), the `finally` path puts
 the caller back with the agent or on to the fallback context.
 """
@@ -48,6 +51,7 @@ from securepay.flow import (
     ReturnCaller,
     Start,
     StartTimer,
+    State,
     Step,
     StepStatus,
     StopPlayback,
@@ -63,6 +67,9 @@ from securepay.payments.recording import PaymentRecorder
 log = logging.getLogger("securepay.ivr")
 
 CANCELLED_BY = {Outcome.AGENT_CANCELLED: "agent", Outcome.CALLER_CANCELLED: "caller"}
+ENTRY_STATES = frozenset(
+    {State.CARD_NUMBER_ENTRY, State.EXPIRY_ENTRY, State.CVC_ENTRY, State.POSTAL_CODE_ENTRY}
+)
 
 
 class PaymentRunner:
@@ -96,6 +103,7 @@ class PaymentRunner:
         self._timers: dict[int, asyncio.TimerHandle] = {}
         self._playbacks: dict[str, int] = {}
         self._private_bridge: str | None = None
+        self._caller_muted = False
         self._caller_placed = False
         self._caller_gone = False
         self._charge_task: asyncio.Task[None] | None = None
@@ -174,8 +182,17 @@ class PaymentRunner:
         actions = self.flow.handle(event)
         self.payment.steps.update(self.flow.steps)
         await self._announce_cancellation()
+        await self._mute_while_keying()
         for action in actions:
             await self._perform(action)
+
+    async def _mute_while_keying(self) -> None:
+        """Assisted mode: the agent hears nothing from the caller while a field is keyed."""
+        keying = self.assisted and self.flow.state in ENTRY_STATES and not self._caller_gone
+        if keying != self._caller_muted:
+            self._caller_muted = keying
+            mute = self._rest.mute_from if keying else self._rest.unmute_from
+            await mute(self.call.caller_channel)
 
     async def _announce_cancellation(self) -> None:
         """Tell the panel at once when the caller or agent cancels, before the goodbye plays."""
@@ -310,6 +327,10 @@ class PaymentRunner:
                 await rest.destroy_bridge(self._private_bridge)
             self._private_bridge = None
             await self._recordings.unmute(self.call)
+        if self._caller_muted:
+            self._caller_muted = False
+            with contextlib.suppress(AriError):
+                await rest.unmute_from(self.call.caller_channel)
 
     async def _return_caller(self) -> None:
         await self._leave_private_bridge()

@@ -17,6 +17,8 @@ from tests.e2e.payment_rig import RECORDED_AGENT_ENDPOINT, PaymentRig, payment_r
 from tests.e2e.test_payment_flow import VISA, enter
 
 CALLER_VOICE_HZ = 440.0
+CALLER_KEYING_HZ = 1400.0
+"""What the caller's phone sends while the caller keys a field: like an in-band key tone."""
 CALLER_TALKS_S = 1.0
 
 
@@ -27,18 +29,21 @@ async def together(rig: PaymentRig, payment: Payment) -> bool:
     return await rig.bridge_of(call.caller_channel) == {call.caller_channel, call.agent_channel}
 
 
-async def caller_says_something(rig: PaymentRig) -> None:
+async def caller_says_something(rig: PaymentRig, hz: float = CALLER_VOICE_HZ) -> None:
     """The caller's phone sends a steady tone for a second: their voice, as the agent should hear it."""
     driver = rig.phones.driver.rest
-    await driver.play(rig.phones.caller_phone, [f"tone:{CALLER_VOICE_HZ:.0f}"], playback_id="caller-voice")
+    await driver.play(rig.phones.caller_phone, [f"tone:{hz:.0f}"], playback_id=f"caller-voice-{hz:.0f}")
     await asyncio.sleep(CALLER_TALKS_S)
-    await driver.stop_playback("caller-voice")
+    await driver.stop_playback(f"caller-voice-{hz:.0f}")
 
 
 async def key_every_field(rig: PaymentRig, payment: Payment) -> None:
     await rig.key_at(payment, State.AMOUNT_CONFIRM, "1")
     assert await together(rig, payment)
     await enter(rig, payment, State.CARD_NUMBER_ENTRY, State.CARD_NUMBER_CONFIRM, VISA + "#")
+    await rig.at(payment, State.EXPIRY_ENTRY)
+    await rig.until(lambda: not rig.playing)
+    await caller_says_something(rig, CALLER_KEYING_HZ)
     await enter(rig, payment, State.EXPIRY_ENTRY, State.EXPIRY_CONFIRM, "1230")
     await enter(rig, payment, State.CVC_ENTRY, State.CVC_CONFIRM, "900")
     assert await together(rig, payment)
@@ -74,6 +79,7 @@ async def test_the_agent_stays_on_the_line_hears_the_caller_and_receives_no_digi
         await rig.until(lambda: rig.phones.agent_heard == ["9"])
         heard = await agent_recording(rig)
         assert tone_amplitude(heard, CALLER_VOICE_HZ) > 1000, "the agent heard the caller"
+        assert tone_amplitude(heard, CALLER_KEYING_HZ) < 20, "but nothing while a field was keyed"
         # Asterisk writes the agent's leg only while audio reaches it: the caller's second of
         # voice is there, the prompts the caller heard meanwhile (tens of seconds) are not.
         assert len(heard) / 8000 < CALLER_TALKS_S + 0.5
