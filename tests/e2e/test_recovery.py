@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 
 from securepay.flow import State
 from securepay.testing.asterisk_rig import AsteriskInstance, free_port
@@ -81,9 +82,11 @@ async def poll(http: aiohttp.ClientSession, path: str, check: Any, timeout: floa
     return await asyncio.wait_for(attempt(), timeout)
 
 
+@pytest.mark.parametrize("mode", ["private", "assisted"])
 async def test_a_daemon_killed_mid_payment_leaves_no_caller_stranded(
-    asterisk: AsteriskInstance, tmp_path: Path
+    asterisk: AsteriskInstance, tmp_path: Path, mode: str
 ) -> None:
+    """In assisted mode the agent too was in the payment's bridge, and the caller muted."""
     port = free_port()
     config = daemon_config(tmp_path, asterisk, port)
     first = await start_daemon(config)
@@ -98,7 +101,7 @@ async def test_a_daemon_killed_mid_payment_leaves_no_caller_stranded(
             call = await poll(http, "/api/v1/agents/alice/call", lambda body: body["connected"])
             async with http.post(
                 f"/api/v1/calls/{call['id']}/payments",
-                json={"item": "Widget", "amount": "10.00"},
+                json={"item": "Widget", "amount": "10.00", "mode": mode},
                 headers=AUTH,
             ) as resp:
                 assert resp.status == 201
