@@ -439,12 +439,13 @@ function renderFields(payment, running) {
   const charging = payment.steps.processing.status !== "waiting";
   $("payment-mode").hidden = !assisted;
   for (const field of FIELDS) {
-    const entry = payment.fields[field];
+    const waiting = payment.steps[field].status === "waiting";
+    const entry = waiting ? null : payment.fields[field];
     const brand = entry && entry.brand ? `${titleCase(entry.brand)} ` : "";
     $(`value-${field}`).textContent = entry ? `${brand}${entry.masked}`.trim() : "";
     const button = document.querySelector(`[data-restart="${field}"]`);
     button.hidden = !assisted || !running;
-    button.disabled = charging || state.cancelling || payment.steps[field].status === "waiting";
+    button.disabled = charging || state.cancelling || waiting;
   }
   const ready = FIELDS.every((field) => payment.steps[field].status === "completed");
   $("submit-payment").hidden = !assisted || !running;
