@@ -192,7 +192,8 @@ class PaymentRunner:
         if keying != self._caller_muted:
             self._caller_muted = keying
             mute = self._rest.mute_from if keying else self._rest.unmute_from
-            await mute(self.call.caller_channel)
+            with contextlib.suppress(AriNotFound):  # the caller just hung up: CallerHungUp follows
+                await mute(self.call.caller_channel)
 
     async def _announce_cancellation(self) -> None:
         """Tell the panel at once when the caller or agent cancels, before the goodbye plays."""
