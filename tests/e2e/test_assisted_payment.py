@@ -8,13 +8,15 @@ reaching it is counted by the driver app: both are the agent's side of the call.
 from __future__ import annotations
 
 import asyncio
+import secrets
 
 from securepay.flow import State
 from securepay.payments.model import Payment
 from securepay.testing.asterisk_rig import AsteriskInstance
 from securepay.testing.audio import tone_amplitude, wav_samples
 from tests.e2e.payment_rig import RECORDED_AGENT_ENDPOINT, PaymentRig, payment_rig
-from tests.e2e.test_payment_flow import VISA, enter
+from tests.e2e.test_dialplan_mode import ami_overrides, dialplan_call_id
+from tests.e2e.test_payment_flow import VISA, assert_back_with_agent, enter, key_card
 
 CALLER_VOICE_HZ = 440.0
 CALLER_KEYING_HZ = 1400.0
@@ -132,3 +134,20 @@ async def test_the_agent_cancels_and_both_are_back_in_their_own_bridge(asterisk:
         assert rig.simulator.charges == [] and rig.phones.agent_heard == []
         call = rig.daemon.calls.get(call_id)
         assert await rig.bridge_members(call_id) == {call.caller_channel, call.agent_channel}
+
+
+async def test_a_call_bridged_by_dial_pays_assisted_through_ami(asterisk: AsteriskInstance) -> None:
+    name = f"dial-assisted-{secrets.token_hex(4)}.wav"
+    async with payment_rig(asterisk, ami_overrides(asterisk)) as rig:
+        await rig.phones.call_in("alice", dial_with_recording=f"{asterisk.inner_dir}/spool/{name}")
+        call_id = await dialplan_call_id(rig)
+        await rig.until(lambda: rig.phones.agent_phone)
+        payment = await rig.request_payment(call_id, mode="assisted")
+        await key_card(rig, payment)
+        await rig.at(payment, State.READY)
+        assert await together(rig, payment)
+        assert await submit(rig, payment) == 202
+        await rig.finished(payment)
+        assert payment.outcome is not None and payment.outcome.value == "success"
+        assert rig.phones.agent_heard == []
+        await assert_back_with_agent(rig, payment)
