@@ -1,9 +1,8 @@
 """Measuring what a leg of a call carried, from a recording: how loud a tone is in it.
 
-The tests prove "the agent hears the caller but no prompt and no key tone" on what
-Asterisk actually wrote for the agent's leg, not on what we asked it to do. The
-Goertzel algorithm measures one frequency's amplitude, which is how DTMF receivers
-detect keys, so it also tells whether a DTMF tone pair is in the audio.
+The tests prove "the agent hears the caller but no prompt" on what Asterisk actually
+wrote for the agent's leg, not on what we asked it to do. The Goertzel algorithm
+measures one frequency's amplitude (as DTMF receivers do).
 """
 
 from __future__ import annotations
@@ -14,9 +13,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 WAV_HEADER_BYTES = 44
-DTMF_ROWS = (697.0, 770.0, 852.0, 941.0)
-DTMF_COLUMNS = (1209.0, 1336.0, 1477.0)
-DTMF_FREQUENCIES = DTMF_ROWS + DTMF_COLUMNS
 
 
 def wav_samples(path: Path) -> list[int]:
@@ -36,13 +32,3 @@ def tone_amplitude(samples: Sequence[int], frequency: float, rate: int = 8000) -
         previous, before = sample + coefficient * previous - before, previous
     power = previous * previous + before * before - coefficient * previous * before
     return 2 * math.sqrt(max(power, 0.0)) / len(samples)
-
-
-def peak_dtmf_amplitude(samples: Sequence[int], rate: int = 8000, block: int = 205) -> float:
-    """The loudest DTMF frequency in any ``block``-sample window (205 at 8 kHz, about 25 ms,
-    as DTMF receivers use): a keyed digit shows up even in a long recording."""
-    loudest = 0.0
-    for start in range(0, max(len(samples) - block + 1, 1), block):
-        window = samples[start : start + block]
-        loudest = max(loudest, *(tone_amplitude(window, f, rate) for f in DTMF_FREQUENCIES))
-    return loudest
