@@ -198,6 +198,11 @@ class PaymentFlow:
         return self._state in _ABORTABLE
 
     @property
+    def keying(self) -> bool:
+        """Whether the caller is keying a card field (not answering a 1-or-2 question)."""
+        return self._state in _ENTRY_STEPS
+
+    @property
     def can_submit(self) -> bool:
         """Whether ``AgentSubmit`` would charge: assisted, and every field confirmed."""
         return self._state is State.READY

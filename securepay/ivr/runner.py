@@ -51,7 +51,6 @@ from securepay.flow import (
     ReturnCaller,
     Start,
     StartTimer,
-    State,
     Step,
     StepStatus,
     StopPlayback,
@@ -67,9 +66,6 @@ from securepay.payments.recording import PaymentRecorder
 log = logging.getLogger("securepay.ivr")
 
 CANCELLED_BY = {Outcome.AGENT_CANCELLED: "agent", Outcome.CALLER_CANCELLED: "caller"}
-ENTRY_STATES = frozenset(
-    {State.CARD_NUMBER_ENTRY, State.EXPIRY_ENTRY, State.CVC_ENTRY, State.POSTAL_CODE_ENTRY}
-)
 
 
 class PaymentRunner:
@@ -188,7 +184,7 @@ class PaymentRunner:
 
     async def _mute_while_keying(self) -> None:
         """Assisted mode: the agent hears nothing from the caller while a field is keyed."""
-        keying = self.assisted and self.flow.state in ENTRY_STATES and not self._caller_gone
+        keying = self.assisted and self.flow.keying and not self._caller_gone
         if keying != self._caller_muted:
             self._caller_muted = keying
             mute = self._rest.mute_from if keying else self._rest.unmute_from

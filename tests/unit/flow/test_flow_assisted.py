@@ -28,6 +28,14 @@ def test_the_caller_hears_that_the_agent_stays_on_the_line() -> None:
     assert plays(d.actions)[0] == (sound("intro-assisted"),)
 
 
+def test_the_flow_says_when_the_caller_is_keying_a_field() -> None:
+    d = assisted()
+    d.advance(Step.EXPIRY)
+    assert d.flow.keying
+    d.answer("1230")
+    assert not d.flow.keying
+
+
 def test_confirming_every_field_waits_for_the_agent_to_submit() -> None:
     d = assisted()
     last = d.advance(Step.PROCESSING)
