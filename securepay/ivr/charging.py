@@ -42,6 +42,7 @@ async def charge_card(
             description=payment.request.item,
             card=card,
             currency=payment.request.currency,
+            reference=payment.id,
         )
     except ValueError:
         log.error("the charge request was refused before sending")

@@ -24,11 +24,10 @@ from securepay.crm.factory import open_connector
 from securepay.daemon import Daemon, open_ledger
 from securepay.events.bus import EventBus, InProcessBus
 from securepay.flow import State
-from securepay.gateway.factory import open_gateway
+from securepay.gateway.factory import Simulator, new_simulator, open_gateway
 from securepay.ledger import Ledger
 from securepay.payments.model import Payment
 from securepay.testing.asterisk_rig import AsteriskInstance
-from securepay.testing.gateway_sim import GatewaySimulator
 from securepay.testing.phones import AGENT_ENDPOINT, Phones, driven_phones
 from securepay.web.auth import token_hash
 
@@ -66,7 +65,7 @@ def rig_settings(
 
 
 class PaymentRig:
-    def __init__(self, daemon: Daemon, simulator: GatewaySimulator, phones: Phones, ledger: Ledger) -> None:
+    def __init__(self, daemon: Daemon, simulator: Simulator, phones: Phones, ledger: Ledger) -> None:
         self.daemon = daemon
         self.ledger = ledger
         self.simulator = simulator
@@ -165,7 +164,7 @@ async def payment_rig(
     workdir = Path(tempfile.mkdtemp(prefix="securepay-rig-"))
     ledger_path = {"SECUREPAY_LEDGER_PATH": str(workdir / "ledger.sqlite3")}
     settings = rig_settings(asterisk, {**ledger_path, **dict(overrides)}, agent_endpoint)
-    simulator = GatewaySimulator()
+    simulator = new_simulator(settings.gateway)
     ledger = open_ledger(settings.ledger.path)
     async with (
         driven_phones(asterisk.ari) as phones,

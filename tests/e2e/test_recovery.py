@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import aiohttp
 import pytest
@@ -53,7 +53,10 @@ token_sha256 = "{token_hash(ALICE_TOKEN)}"
     return path
 
 
-async def start_daemon(config: Path) -> asyncio.subprocess.Process:
+async def start_daemon(
+    config: Path, log: int | IO[bytes] = asyncio.subprocess.DEVNULL
+) -> asyncio.subprocess.Process:
+    """`securepay run` as systemd starts it; its log (stderr) goes to `log`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SECUREPAY_")}
     return await asyncio.create_subprocess_exec(
         sys.executable,
@@ -64,7 +67,7 @@ async def start_daemon(config: Path) -> asyncio.subprocess.Process:
         str(config),
         env=env,
         stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
+        stderr=log,
     )
 
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Sequence
 from typing import Any
 
 import aiohttp
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from securepay.ari.models import Channel
@@ -223,3 +226,34 @@ async def test_an_unreachable_bus_closes_the_stream_with_try_again_later() -> No
         closing = await asyncio.wait_for(ws.receive(), 5)
         assert closing.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
         assert ws.close_code == aiohttp.WSCloseCode.TRY_AGAIN_LATER
+
+
+any_text = st.text() | st.builds("{}\udc80{}".format, st.text(max_size=4), st.text(max_size=4))
+"""Text, sometimes with a lone surrogate: JSON can carry one ("\\udc80")."""
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | any_text,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=6,
+)
+first_messages = st.one_of(
+    st.text(),
+    json_values.map(json.dumps),
+    st.fixed_dictionaries(
+        {"type": st.just("auth"), "token": any_text | json_values},
+        optional={"agent_id": any_text | json_values},
+    ).map(json.dumps),
+)
+
+
+async def first_message_refusal(first: str) -> tuple[dict[str, Any], int | None]:
+    async with web_rig() as rig:
+        ws = await rig.client().ws_connect("/api/v1/events")
+        await ws.send_str(first)
+        return await refused(ws)
+
+
+@settings(max_examples=300, derandomize=True, database=None, deadline=None)
+@given(first_messages)
+def test_any_first_message_gets_a_reasoned_refusal_never_a_dropped_socket(first: str) -> None:
+    message, code = asyncio.run(first_message_refusal(first))
+    assert code in (4400, 4401) and message["message"], (first, message, code)
