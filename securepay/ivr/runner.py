@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from securepay import metrics
 from securepay.ari import AriError, AriNotFound, AriRest
 from securepay.calls.recording import RecordingMuter
+from securepay.calls.recovery import PROMPT_VARIABLE
 from securepay.calls.registry import Call
 from securepay.events.publisher import PaymentEvents
 from securepay.flow import (
@@ -246,6 +247,7 @@ class PaymentRunner:
         playback_id = f"{self.payment.id}-{prompt_id}"
         self._playbacks[playback_id] = prompt_id
         try:
+            await self._rest.set_variable(self.call.caller_channel, PROMPT_VARIABLE, playback_id)
             await self._rest.play(
                 self.call.caller_channel, media, playback_id=playback_id, lang=self.payment.request.language
             )

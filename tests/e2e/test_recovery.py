@@ -7,6 +7,7 @@ import contextlib
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 from typing import IO, Any
 
@@ -85,6 +86,14 @@ async def poll(http: aiohttp.ClientSession, path: str, check: Any, timeout: floa
     return await asyncio.wait_for(attempt(), timeout)
 
 
+async def request_payment(http: aiohttp.ClientSession, call_id: str, mode: str = "private") -> dict[str, Any]:
+    """Ask the daemon over HTTP, as Alice's panel does, for a $10.00 widget; the new payment."""
+    body = {"item": "Widget", "amount": "10.00", "mode": mode}
+    async with http.post(f"/api/v1/calls/{call_id}/payments", json=body, headers=AUTH) as resp:
+        assert resp.status == 201, await resp.text()
+        return dict(await resp.json())
+
+
 @pytest.mark.parametrize("mode", ["private", "assisted"])
 async def test_a_daemon_killed_mid_payment_leaves_no_caller_stranded(
     asterisk: AsteriskInstance, tmp_path: Path, mode: str
@@ -102,13 +111,7 @@ async def test_a_daemon_killed_mid_payment_leaves_no_caller_stranded(
             await poll(http, "/api/v1/me", lambda _: True)
             await phones.call_in("alice")
             call = await poll(http, "/api/v1/agents/alice/call", lambda body: body["connected"])
-            async with http.post(
-                f"/api/v1/calls/{call['id']}/payments",
-                json={"item": "Widget", "amount": "10.00", "mode": mode},
-                headers=AUTH,
-            ) as resp:
-                assert resp.status == 201
-                payment = await resp.json()
+            payment = await request_payment(http, call["id"], mode)
             await poll(
                 http, f"/api/v1/payments/{payment['id']}", lambda p: p["steps"]["amount"] == "entering"
             )
@@ -128,12 +131,7 @@ async def test_a_daemon_killed_mid_payment_leaves_no_caller_stranded(
             names = {b["name"]: set(b["channels"]) for b in bridges}
             assert not any(name.startswith("securepay/pay/") for name in names)
             assert len(names[f"securepay/call/{call['id']}/alice"]) == 2
-            async with http.post(
-                f"/api/v1/calls/{call['id']}/payments",
-                json={"item": "Widget", "amount": "10.00"},
-                headers=AUTH,
-            ) as resp:
-                assert resp.status == 201, await resp.text()
+            await request_payment(http, call["id"])
         finally:
             with contextlib.suppress(Exception):
                 await phones.hang_up_caller()
@@ -145,6 +143,7 @@ async def test_a_daemon_killed_mid_payment_leaves_no_caller_stranded(
                     await asyncio.wait_for(process.wait(), 30)
 
 
+@pytest.mark.fault
 async def test_an_asterisk_restart_mid_payment_ends_the_payment_and_the_daemon_carries_on(
     fresh_asterisk: AsteriskInstance,
 ) -> None:
@@ -154,8 +153,12 @@ async def test_an_asterisk_restart_mid_payment_ends_the_payment_and_the_daemon_c
         await confirm_amount(rig, payment)
         await enter(rig, payment, State.CARD_NUMBER_ENTRY, State.CARD_NUMBER_CONFIRM, VISA + "#")
         await asyncio.to_thread(fresh_asterisk.stop)
+        restarted = time.monotonic()
         await asyncio.to_thread(fresh_asterisk.start)
         await rig.finished(payment, timeout=60)
+        print(
+            f"\nasterisk restart: payment ended {time.monotonic() - restarted:.2f} s after the restart began"
+        )
         assert payment.outcome is not None and payment.outcome.value == "caller-hung-up"
         assert rig.simulator.charges == []
         assert rig.daemon.calls.all() == []

@@ -6,6 +6,7 @@ import asyncio
 import json
 import time
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 import aiohttp
@@ -18,6 +19,7 @@ from securepay.ari.models import Channel
 from securepay.calls.dialplan import DialplanCall
 from securepay.events.bus import InProcessBus
 from securepay.flow import Outcome
+from securepay.payments.model import Payment, PaymentRequest, new_payment_id
 from securepay.web import events_ws
 from tests.unit.web.support import (
     ALICE_TOKEN,
@@ -94,6 +96,19 @@ async def test_a_reloaded_panel_still_shows_the_calls_finished_payment() -> None
         snapshot = await receive(await open_stream(rig, ALICE_TOKEN))
         assert snapshot["payment"]["outcome"] == "success"
         assert snapshot["payment"]["transaction_id"] == "60001"
+
+
+async def test_after_a_restart_the_panel_of_an_adopted_call_shows_the_settled_payment() -> None:
+    async with web_rig() as rig:
+        call = rig.add_call()
+        left = Payment(
+            new_payment_id(), call.id, "alice", PaymentRequest("Widget", Decimal("12.00"), "USD", "en")
+        )
+        left.outcome, left.transaction_id = Outcome.SUCCESS, "60002"
+        rig.payments.settled(left)
+        snapshot = await receive(await open_stream(rig, ALICE_TOKEN))
+        assert snapshot["call"]["id"] == call.id and snapshot["call"]["payment_id"] is None
+        assert (snapshot["payment"]["id"], snapshot["payment"]["outcome"]) == (left.id, "success")
 
 
 async def test_the_panel_is_told_when_a_call_arrives() -> None:
