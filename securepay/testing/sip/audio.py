@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from securepay.testing.audio import tone_amplitude
+
 RATE = 8000
 FRAME_SAMPLES = 160
 VOICE_HZ = 1000
@@ -59,17 +61,10 @@ def _shares(frame: bytes, freqs: Sequence[int]) -> list[float]:
     """Share of a mu-law frame's energy at each of `freqs` (Goertzel): about 1 for a pure
     tone at that frequency, 0 for silence."""
     samples = [ULAW_TO_LINEAR[b] for b in frame]
-    energy = sum(s * s for s in samples)
-    if energy < len(samples) * 100**2:
+    mean_power = sum(s * s for s in samples) / len(samples)
+    if mean_power < 100**2:
         return [0.0] * len(freqs)
-    shares = []
-    for freq in freqs:
-        coeff = 2 * math.cos(2 * math.pi * freq / RATE)
-        s1 = s2 = 0.0
-        for s in samples:
-            s1, s2 = s + coeff * s1 - s2, s1
-        shares.append(2 * (s1 * s1 + s2 * s2 - coeff * s1 * s2) / (len(samples) * energy))
-    return shares
+    return [tone_amplitude(samples, freq, RATE) ** 2 / 2 / mean_power for freq in freqs]
 
 
 def voice_share(frame: bytes) -> float:
