@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -65,12 +65,21 @@ class AsteriskPhones:
         self.rest = AriRest(session, ari.url)
         self.timer = PromptTimer()
         self.lines: dict[str, CallerLine] = {}
+        self.callers: dict[str, str] = {}
+        """Who each watched channel belongs to."""
+        self.on_variable: Callable[[str, str, str], None] = lambda who, name, value: None
+        """Told of channel variables set on a watched channel: (who, name, value)."""
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def call_in(self, agent: str, tag: str) -> None:
+        """A caller for `agent`, entering securepay as the test dialplan routes it."""
+        await self.dial(f"Local/call-{agent}@securepay-test/n", agent, tag)
+
+    async def dial(self, endpoint: str, who: str, tag: str) -> None:
+        """Dial `endpoint` as caller `who` (whose digits `key(who, ...)` sends)."""
         line = CallerLine(f"bench-{tag}-phone", f"bench-{tag}-caller")
         params = [
-            ("endpoint", f"Local/call-{agent}@securepay-test/n"),
+            ("endpoint", endpoint),
             ("app", DRIVER_APP),
             ("appArgs", "callerphone"),
             ("channelId", line.phone),
@@ -80,10 +89,11 @@ class AsteriskPhones:
         await self.rest.request(
             "POST", f"/applications/{DRIVER_APP}/subscription", [("eventSource", f"channel:{line.watched}")]
         )
-        self.lines[agent] = line
+        self.lines[who] = line
+        self.callers[line.watched] = who
 
-    def key(self, agent: str, digits: str) -> None:
-        task = asyncio.get_running_loop().create_task(self._key(self.lines[agent].phone, digits))
+    def key(self, who: str, digits: str) -> None:
+        task = asyncio.get_running_loop().create_task(self._key(self.lines[who].phone, digits))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -115,6 +125,8 @@ class AsteriskPhones:
         elif kind == "PlaybackStarted":
             channel = event["playback"]["target_uri"].removeprefix("channel:")
             self.timer.prompt_started(channel, asterisk_time(event["timestamp"]))
+        elif kind == "ChannelVarset" and (who := self.callers.get(event.get("channel", {}).get("id"))):
+            self.on_variable(who, event["variable"], event["value"])
 
 
 @contextlib.asynccontextmanager

@@ -32,7 +32,7 @@ PAYMENT_TIMEOUT_S = 180
 async def run_level(
     asterisk: AsteriskInstance, asterisk_pid: int, redis_url: str, n: int, workdir: Path
 ) -> dict[str, Any]:
-    with running_daemon(workdir / f"asterisk-n{n}", asterisk.ari, redis_url, n) as daemon:
+    async with running_daemon(workdir / f"asterisk-n{n}", asterisk.ari, redis_url, n) as daemon:
         bus = RedisBus(redis_url)
         try:
             return await _measure(asterisk, asterisk_pid, daemon, bus, n)

@@ -51,7 +51,11 @@ class EventTally:
 
 
 async def follow_agents(
-    bus: RedisBus, agents: Sequence[str], tally: EventTally, on_keys: Callable[[str, str], None]
+    bus: RedisBus,
+    agents: Sequence[str],
+    tally: EventTally,
+    on_keys: Callable[[str, str], None],
+    after_event: Callable[[], None] = lambda: None,
 ) -> None:
     """Tally every event of these agents; hand each entry to `on_keys(agent_id, digits)`."""
     async with bus.subscribe([agent_channel(agent) for agent in agents]) as events:
@@ -60,3 +64,4 @@ async def follow_agents(
             digits = keys_for(event)
             if digits is not None:
                 on_keys(event["agent_id"], digits)
+            after_event()

@@ -6,17 +6,18 @@ to request every payment. Each run starts a fresh process, so VmHWM is that run'
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import aiohttp
 
 from securepay.testing.asterisk_rig import AriEndpoint, free_port
 from securepay.web.auth import new_token, token_hash
@@ -73,10 +74,10 @@ def write_config(
     path.write_text("\n".join(lines) + "\n")
 
 
-@contextlib.contextmanager
-def running_daemon(
+@contextlib.asynccontextmanager
+async def running_daemon(
     workdir: Path, ari: AriEndpoint, redis_url: str, agents: int, cpu: int | None = None
-) -> Iterator[DaemonProcess]:
+) -> AsyncIterator[DaemonProcess]:
     """Start `securepay run`, wait for /healthz, and stop it with SIGTERM at the end."""
     workdir.mkdir(parents=True, exist_ok=True)
     token, port = new_token(), free_port()
@@ -94,7 +95,7 @@ def running_daemon(
         os.sched_setaffinity(process.pid, {cpu})
     daemon = DaemonProcess(process, port, token)
     try:
-        _wait_healthy(daemon, workdir / "daemon.log")
+        await _wait_healthy(daemon, workdir / "daemon.log")
         yield daemon
     finally:
         with contextlib.suppress(ProcessLookupError):
@@ -106,18 +107,16 @@ def running_daemon(
             process.wait(timeout=5)
 
 
-def _wait_healthy(daemon: DaemonProcess, log: Path, timeout_s: float = 30) -> None:
+async def _wait_healthy(daemon: DaemonProcess, log: Path, timeout_s: float = 30) -> None:
     deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if daemon.process.poll() is not None:
-            raise RuntimeError(
-                f"the daemon exited with {daemon.process.returncode}:\n{log.read_text()[-2000:]}"
-            )
-        try:
-            with urllib.request.urlopen(daemon.base_url + "/healthz", timeout=1) as resp:
-                if resp.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.1)
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=1)) as http:
+        while time.monotonic() < deadline:
+            if daemon.process.poll() is not None:
+                tail = log.read_text()[-2000:]
+                raise RuntimeError(f"the daemon exited with {daemon.process.returncode}:\n{tail}")
+            with contextlib.suppress(aiohttp.ClientError, OSError, TimeoutError):
+                async with http.get(daemon.base_url + "/healthz") as resp:
+                    if resp.status == 200:
+                        return
+            await asyncio.sleep(0.1)
     raise RuntimeError(f"the daemon was not healthy within {timeout_s:.0f} s:\n{log.read_text()[-2000:]}")
