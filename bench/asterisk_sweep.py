@@ -16,7 +16,7 @@ from typing import Any
 
 import aiohttp
 
-from bench import procstat
+from bench import procstat, profile
 from bench.asterisk_phones import AsteriskPhones, asterisk_phones
 from bench.callers import ITEM, EventTally, amount_for, follow_agents
 from bench.daemon_process import DaemonProcess, agent_id, running_daemon
@@ -30,12 +30,21 @@ PAYMENT_TIMEOUT_S = 180
 
 
 async def run_level(
-    asterisk: AsteriskInstance, asterisk_pid: int, redis_url: str, n: int, workdir: Path
+    asterisk: AsteriskInstance,
+    asterisk_pid: int,
+    redis_url: str,
+    n: int,
+    workdir: Path,
+    profile_to: Path | None = None,
 ) -> dict[str, Any]:
+    """One level; with `profile_to`, py-spy samples the daemon into that file meanwhile."""
     async with running_daemon(workdir / f"asterisk-n{n}", asterisk.ari, redis_url, n) as daemon:
         bus = RedisBus(redis_url)
         try:
-            return await _measure(asterisk, asterisk_pid, daemon, bus, n)
+            if profile_to is None:
+                return await _measure(asterisk, asterisk_pid, daemon, bus, n)
+            with profile.sampling(daemon.pid, profile_to):
+                return await _measure(asterisk, asterisk_pid, daemon, bus, n)
         finally:
             await bus.close()
 
