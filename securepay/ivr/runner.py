@@ -147,6 +147,7 @@ class PaymentRunner:
             for handle in self._timers.values():
                 handle.cancel()
             await self._make_sure_caller_is_placed()
+            await self._events.flush()
             metrics.payment_finished(self.payment.outcome or Outcome.INTERNAL_ERROR)
             if self.payment.outcome is not None:
                 await self._recorder.finished(self.payment)
@@ -188,7 +189,7 @@ class PaymentRunner:
                 if handle is not None:
                     handle.cancel()
             case PublishStep():
-                await self._publish_step(action)
+                self._publish_step(action)
             case Charge(card=card):
                 self.payment.state = "processing"
                 self._charge_task = asyncio.create_task(
@@ -223,7 +224,7 @@ class PaymentRunner:
             with contextlib.suppress(AriNotFound):
                 await self._rest.stop_playback(playback_id)
 
-    async def _publish_step(self, action: PublishStep) -> None:
+    def _publish_step(self, action: PublishStep) -> None:
         if action.status is StepStatus.ENTERING:
             self._step_started.setdefault(action.step, time.monotonic())
         elif action.status is StepStatus.COMPLETED and action.step in self._step_started:
@@ -232,7 +233,7 @@ class PaymentRunner:
             self.payment.last_error = action.error
             self.payment.error_count += 1
         self.payment.state = f"{action.step.value}:{action.status.value}"
-        await self._events.publish(
+        self._events.publish_soon(
             "payment.step",
             step=action.step.value,
             status=action.status.value,
