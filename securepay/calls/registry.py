@@ -123,3 +123,6 @@ class CallRegistry:
 
     def all(self) -> list[Call]:
         return list(self._calls.values())
+
+    def __len__(self) -> int:
+        return len(self._calls)

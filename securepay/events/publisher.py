@@ -103,12 +103,14 @@ class PaymentEvents:
 
     async def _send(self, event: dict[str, Any]) -> None:
         payment = self._payment
+        channels = (agent_channel(payment.agent_id), payment_channel(payment.id))
+        state = agent_state(self._call, payment)
         try:
-            for channel in (agent_channel(payment.agent_id), payment_channel(payment.id)):
-                await self._bus.publish(channel, event)
+            await self._bus.publish_with_state(
+                channels, event, agent_state_key(payment.agent_id), state, STATE_TTL_S
+            )
         except Exception as exc:  # the caller's payment must not fail because a panel is unreachable
             log.warning("could not publish %s (%s)", event["type"], type(exc).__name__)
-        await share_agent_state(self._bus, payment.agent_id, self._call, payment)
 
     async def cancelled(self, by: str) -> None:
         """The payment was cancelled ("agent" from the panel, "caller" with *); its result follows.

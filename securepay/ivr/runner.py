@@ -57,6 +57,16 @@ log = logging.getLogger("securepay.ivr")
 CANCELLED_BY = {Outcome.AGENT_CANCELLED: "agent", Outcome.CALLER_CANCELLED: "caller"}
 
 
+def playback_id(payment_id: str, prompt_id: int) -> str:
+    """A prompt's ARI playback id names its payment, so its events find the runner directly."""
+    return f"{payment_id}-{prompt_id}"
+
+
+def payment_of_playback(playback: str) -> str:
+    """The payment id inside a `playback_id` (anything else yields an id no payment has)."""
+    return playback.rpartition("-")[0]
+
+
 class PaymentRunner:
     def __init__(
         self,
@@ -209,20 +219,20 @@ class PaymentRunner:
     async def _play(self, prompt_id: int, media: tuple[str, ...]) -> None:
         if self._caller_gone:
             return
-        playback_id = f"{self.payment.id}-{prompt_id}"
-        self._playbacks[playback_id] = prompt_id
+        playback = playback_id(self.payment.id, prompt_id)
+        self._playbacks[playback] = prompt_id
         try:
             await self._rest.play(
-                self.call.caller_channel, media, playback_id=playback_id, lang=self.payment.request.language
+                self.call.caller_channel, media, playback_id=playback, lang=self.payment.request.language
             )
         except AriNotFound:
-            self._playbacks.pop(playback_id, None)
+            self._playbacks.pop(playback, None)
 
     async def _stop_playback(self, prompt_id: int) -> None:
-        playback_id = f"{self.payment.id}-{prompt_id}"
-        if playback_id in self._playbacks:
+        playback = playback_id(self.payment.id, prompt_id)
+        if playback in self._playbacks:
             with contextlib.suppress(AriNotFound):
-                await self._rest.stop_playback(playback_id)
+                await self._rest.stop_playback(playback)
 
     def _publish_step(self, action: PublishStep) -> None:
         if action.status is StepStatus.ENTERING:

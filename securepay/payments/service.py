@@ -21,7 +21,7 @@ from securepay.events.bus import EventBus
 from securepay.events.publisher import PaymentEvents
 from securepay.flow import FlowSettings, PaymentFlow, State
 from securepay.gateway.base import Gateway
-from securepay.ivr.runner import PaymentRunner
+from securepay.ivr.runner import PaymentRunner, payment_of_playback
 from securepay.logs import ids
 from securepay.payments.model import Payment, PaymentRequest, new_payment_id
 from securepay.payments.recording import PaymentRecorder
@@ -204,7 +204,6 @@ class PaymentService:
             runner.digit(digit)
 
     def playback_finished(self, playback_id: str) -> None:
-        for runner in self._runners.values():
-            if runner.owns_playback(playback_id):
-                runner.playback_finished(playback_id)
-                return
+        runner = self._runners.get(payment_of_playback(playback_id))
+        if runner is not None and runner.owns_playback(playback_id):
+            runner.playback_finished(playback_id)

@@ -282,6 +282,8 @@ class GatewaySimulator:
         self.transaction_key = transaction_key
         self.slow_response_s = slow_response_s
         self.charges: list[SimTransaction] = []
+        self._latest: dict[bytes, SimTransaction] = {}
+        """The newest charge per duplicate fingerprint: a lookup, not a scan of every charge."""
         self.requests: list[str] = []
         self.reject_avs_codes: set[str] = {"N"}
         self.reject_cvv_codes: set[str] = {"N"}
@@ -460,6 +462,7 @@ class GatewaySimulator:
             submitted_monotonic=time.monotonic(),
         )
         self.charges.append(transaction)
+        self._latest[transaction.fingerprint] = transaction
         return _transaction_answer(_RESPONSE_CODE[status], reason, transaction, last4, account_type)
 
     def _decide(self, zip_code: str, avs: str, cvv: str) -> tuple[str, tuple[str, str]]:
@@ -485,12 +488,10 @@ class GatewaySimulator:
         return hmac.new(self._fingerprint_key, material, hashlib.sha256).digest()
 
     def _recent_duplicate(self, fingerprint: bytes, window_s: int) -> SimTransaction | None:
-        now = time.monotonic()
-        for transaction in reversed(self.charges):
-            recent = now - transaction.submitted_monotonic < window_s
-            if recent and hmac.compare_digest(transaction.fingerprint, fingerprint):
-                return transaction
-        return None
+        transaction = self._latest.get(fingerprint)
+        if transaction is None or time.monotonic() - transaction.submitted_monotonic >= window_s:
+            return None
+        return transaction
 
     def _void(self, trans_id: str) -> dict[str, Any]:
         transaction = self._find(trans_id)
