@@ -21,12 +21,14 @@ def py_spy() -> str | None:
 
 @contextlib.contextmanager
 def sampling(pid: int, output: Path) -> Iterator[None]:
-    """Sample `pid` (100 Hz, idle frames dropped) into collapsed stacks at `output`."""
+    """Sample `pid` at 100 Hz into collapsed stacks at `output`, without pausing it (a paused
+    daemon would add its own latency to the very level being measured)."""
     binary = py_spy()
     if binary is None:
         yield
         return
-    argv = [binary, "record", "--pid", str(pid), "--rate", "100", "--format", "raw", "--output", str(output)]
+    argv = [binary, "record", "--pid", str(pid), "--rate", "100", "--nonblocking"]
+    argv += ["--format", "raw", "--output", str(output)]
     process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         yield
