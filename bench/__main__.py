@@ -2,12 +2,14 @@
 bench/results/latest.{json,md,png}.
 
 `BENCH_QUICK=1` runs the reduced sweep (under 5 minutes); `BENCH_ONLY=asterisk,agi,standin`
-runs some sweeps only (for working on one of them).
+runs some sweeps only (for working on one of them) and keeps the others' results from the
+previous latest.json, naming the commit they were measured at.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import shutil
@@ -71,6 +73,25 @@ async def _on_asterisk(
         asterisk.remove()
 
 
+SWEEPS = {"asterisk": ("asterisk_sweep", "profile"), "agi": ("agi_baseline",), "standin": ("standin_sweep",)}
+
+
+def carry_over(plan: dict[str, list[int]], results: dict[str, Any]) -> None:
+    """Keep the results of sweeps this run skipped, from the previous latest.json."""
+    previous_file = report.RESULTS / "latest.json"
+    if not previous_file.exists():
+        return
+    previous = json.loads(previous_file.read_text())
+    for sweep, keys in SWEEPS.items():
+        if sweep in plan or not previous.get(keys[0]):
+            continue
+        for key in keys:
+            if key in previous:
+                results[key] = previous[key]
+        measured_at = previous.get("carried_over", {}).get(keys[0], previous["commit"])
+        results.setdefault("carried_over", {})[keys[0]] = measured_at
+
+
 def commit() -> str:
     found = subprocess.run(
         ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=False
@@ -96,6 +117,7 @@ def main() -> int:
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     results.update(context)
+    carry_over(plan, results)
     results["duration_s"] = round((datetime.now(UTC) - started).total_seconds())
     written = report.write(results, plot)
     log.info("wrote %s and latest.json in %d s", written, results["duration_s"])

@@ -61,11 +61,13 @@ def process_per_call(usage_file: Path) -> Iterator[int]:
 
 
 def add_agi_dialplan(asterisk: AsteriskInstance, port: int) -> None:
-    """Route `pay-<amount>@securepay-bench-agi` to the AGI listener, in this instance only
-    (securepay's shipped modules.conf does not load res_agi)."""
+    """Route `pay-<amount>@securepay-bench-agi` to the AGI listener on `port`, in this instance
+    only (securepay's shipped modules.conf does not load res_agi). Each level has its own
+    listener, so the context is replaced, not appended to."""
     extensions = asterisk.dir / "etc" / "extensions.conf"
+    shipped = extensions.read_text().split(f"\n[{CONTEXT}]\n")[0]
     extensions.write_text(
-        extensions.read_text()
+        shipped
         + f"\n[{CONTEXT}]\n"
         + f"exten => _pay-.,1,Answer()\n same => n,AGI(agi://127.0.0.1:{port}/pay,${{EXTEN:4}})\n"
         + " same => n,Hangup()\n"

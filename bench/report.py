@@ -36,6 +36,8 @@ class Target:
             return "met"
         assert self.measured is not None
         if self.higher_is_better:
+            if self.measured <= 0:
+                return f"missed: {self.measured:g}{self.unit}"
             return f"missed: {self.measured:g}{self.unit}, {self.limit / self.measured:.1f}x short"
         over = self.measured - self.limit
         return f"missed by {over:.3g}{self.unit} ({self.measured / self.limit:.1f}x the limit)"
@@ -138,6 +140,10 @@ def render(results: dict[str, Any], png: str | None) -> str:
         f"{machine['cores']} cores, {machine['cpu_model']}; "
         f"load average at start {results['load_at_start']}.",
         "The machine may be shared: compare figures from one run, and read each row's load.",
+        *[
+            f"The {sweep} figures are carried over from commit `{measured_at}` (BENCH_ONLY run)."
+            for sweep, measured_at in results.get("carried_over", {}).items()
+        ],
         "",
         *asterisk_table(results.get("asterisk_sweep", [])),
         *standin_table(results.get("standin_sweep", [])),
