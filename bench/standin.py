@@ -61,7 +61,6 @@ class AriStandIn:
             web.get("/ari/events", self._events),
             web.get("/ari/asterisk/info", self._info),
             web.get("/ari/applications/{app}", self._application),
-            web.put("/ari/applications/{app}/eventFilter", self._application),
             web.get("/ari/channels", self._empty_list),
             web.get("/ari/bridges", self._empty_list),
             web.post("/ari/channels", self._originate),

@@ -22,7 +22,7 @@ import aiohttp
 
 from securepay.ari.backoff import Backoff
 from securepay.ari.errors import AriAuthError, AriError
-from securepay.ari.models import TYPED_EVENTS, ApplicationReplaced, Event, parse_event
+from securepay.ari.models import ApplicationReplaced, Event, parse_event
 from securepay.ari.rest import AppState, AriRest
 
 log = logging.getLogger("securepay.ari")
@@ -116,7 +116,6 @@ class AriClient:
             raise
         self._ws = ws
         try:
-            await self.rest.filter_events(self.settings.app, TYPED_EVENTS)
             await self._resync()
             backoff.reset()
             self.connected.set()

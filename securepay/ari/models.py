@@ -115,23 +115,6 @@ class ApplicationReplaced(Event):
     pass
 
 
-TYPED_EVENTS = (
-    "StasisStart",
-    "StasisEnd",
-    "ChannelDtmfReceived",
-    "ChannelHangupRequest",
-    "ChannelDestroyed",
-    "ChannelStateChange",
-    "ChannelEnteredBridge",
-    "ChannelLeftBridge",
-    "PlaybackStarted",
-    "PlaybackFinished",
-    "ApplicationReplaced",
-)
-"""The event types `parse_event` turns into the classes a handler can ask for; the app asks
-Asterisk for these only (see `AriRest.filter_events`)."""
-
-
 def parse_event(data: dict[str, Any]) -> Event:
     kind = data.get("type", "")
     app = data.get("application", "")

@@ -63,14 +63,6 @@ class AriRest:
         data = await self.request("GET", f"/applications/{app}")
         return AppState(app, frozenset(data.get("channel_ids", [])), frozenset(data.get("bridge_ids", [])))
 
-    async def filter_events(self, app: str, allowed: Sequence[str]) -> None:
-        """Have Asterisk send the app only these event types. Without it, every channel
-        variable set, dialplan step and bridge change of every call arrives as an event the
-        daemon parses and drops: most of the traffic on a real Asterisk."""
-        await self.request(
-            "PUT", f"/applications/{app}/eventFilter", body={"allowed": [{"type": t} for t in allowed]}
-        )
-
     async def list_channels(self) -> list[Channel]:
         """Every channel in Asterisk, in Stasis or not (used to find dialplan-bridged calls)."""
         return [Channel.from_json(data) for data in await self.request("GET", "/channels")]
