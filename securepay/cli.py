@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import sys
 from pathlib import Path
 
-from securepay import __version__, config, daemon, logs
+from securepay import __version__, config, daemon, hardening, logs
 from securepay.ari import AriAuthError
 from securepay.crm import commands as crm_commands
 from securepay.ledger import commands as ledger_commands
@@ -82,6 +83,8 @@ def _token(settings: config.Settings) -> int:
 
 def _run(settings: config.Settings) -> int:
     logs.configure(settings.log.level, settings.log.format)
+    if not hardening.forbid_core_dumps():
+        logging.getLogger(__name__).warning("could not make the daemon non-dumpable: a crash may dump core")
     try:
         asyncio.run(daemon.run(settings))
     except config.ConfigError as exc:

@@ -110,19 +110,27 @@ class IvrConfig(Section):
 
 
 class GatewayConfig(Section):
-    kind: Literal["authorizenet", "simulator"] = "simulator"
+    kind: Literal["authorizenet", "stripe", "braintree", "simulator"] = "simulator"
+    simulator: bool = False
+    """Charge through this kind's local simulator, run in-process (demos, tests); no real card is charged."""
     environment: Literal["sandbox", "production"] = "sandbox"
     url: str = ""
     api_login_id: str = ""
     transaction_key: SecretStr = Field(SecretStr(""), validate_default=True)
     timeout_s: float = Field(20.0, gt=0)
     duplicate_window_s: int = Field(600, ge=1, le=28800)
+    stripe_secret_key: SecretStr = SecretStr("")
+    braintree_public_key: str = ""
+    braintree_private_key: SecretStr = SecretStr("")
+    braintree_merchant_account_id: str = ""
 
     @field_validator("transaction_key")
     @classmethod
     def _credentials_for_authorizenet(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
-        if info.data.get("kind") == "authorizenet" and not (
-            info.data.get("api_login_id") and value.get_secret_value()
+        if (
+            info.data.get("kind") == "authorizenet"
+            and not info.data.get("simulator")
+            and not (info.data.get("api_login_id") and value.get_secret_value())
         ):
             raise ValueError("gateway.api_login_id and gateway.transaction_key are required for authorizenet")
         return value
@@ -134,6 +142,34 @@ class GatewayConfig(Section):
         if value <= 3 * info.data.get("timeout_s", 0):
             raise ValueError("must exceed three times gateway.timeout_s")
         return value
+
+    @model_validator(mode="after")
+    def _credentials_of_the_kind(self) -> GatewayConfig:
+        """Each kind checks its own keys only, and not when its simulator stands in."""
+        if self.simulator or self.kind not in ("stripe", "braintree"):
+            return self
+        required = {
+            "stripe": ("stripe_secret_key",),
+            "braintree": ("braintree_public_key", "braintree_private_key"),
+        }[self.kind]
+        for key in required:
+            value = getattr(self, key)
+            if not (value.get_secret_value() if isinstance(value, SecretStr) else value):
+                raise ValueError(f"gateway.{key} is required when gateway.kind = {self.kind!r}")
+        if self.kind == "stripe":
+            _stripe_key_matches(self.stripe_secret_key.get_secret_value(), self.environment)
+        return self
+
+
+def _stripe_key_matches(key: str, environment: str) -> None:
+    """Stripe has no sandbox URL: the key decides, so it must agree with gateway.environment."""
+    if not key.startswith(("sk_", "rk_")):
+        raise ValueError("gateway.stripe_secret_key must be a secret key (sk_...) or restricted key (rk_...)")
+    live = key[3:8] == "live_"
+    if live != (environment == "production"):
+        expected = "production" if live else "sandbox"
+        kind = "live" if live else "test"
+        raise ValueError(f"gateway.stripe_secret_key is a {kind} key: set gateway.environment = {expected!r}")
 
 
 class LedgerConfig(Section):

@@ -118,7 +118,10 @@ class Daemon:
         )
         self._web, self.http_port = await start_site(app, self.settings.http.listen, self.settings.http.port)
         self.ari_task = asyncio.create_task(self.ari.run(), name="ari")
-        self._spawn(settle_unfinished(self._ledger, self._gateway, self.recorder), "settle")
+        self._spawn(
+            settle_unfinished(self._ledger, self._gateway, self.recorder, self.bus, self.payments.settled),
+            "settle",
+        )
         if self.outbox is not None:
             self._spawn(self.outbox.run(), "crm-outbox")
         log.info("HTTP API on http://%s:%d", self.settings.http.listen, self.http_port)

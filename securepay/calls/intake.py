@@ -49,6 +49,10 @@ class PaymentHooks(Protocol):
 
     def playback_finished(self, playback_id: str) -> None: ...
 
+    async def charge_submitted(self, payment_id: str) -> bool:
+        """Whether a previous run sent this payment's charge to the gateway (or cannot tell)."""
+        ...
+
 
 class CallIntake:
     def __init__(
@@ -201,7 +205,11 @@ class CallIntake:
             elif call.agent_channel is not None and call.agent_channel not in state.channel_ids:
                 self._agent_gone(call)
         await recover(
-            self._rest, self._registry, self._settings.payments.default_language, self.caller_to_fallback
+            self._rest,
+            self._registry,
+            self._settings.payments.default_language,
+            self.caller_to_fallback,
+            self._payments.charge_submitted,
         )
 
     async def end_call(self, call: Call, spare: str | None = None) -> None:

@@ -6,7 +6,9 @@ would sit in the private bridge forever. The daemon names its bridges
 the agent leg it dials is `<call id>-agent`; from those, any bridge the registry does
 not know is rebuilt into a call, the caller is told the payment could not complete
 and is put back with the agent (or, with no agent left, sent to the fallback).
-The payment's own fate is settled from the ledger, not here.
+The payment's own fate is settled from the ledger, not here; so a caller whose charge
+had been sent is only told they are returning to the agent, who gets the result (the
+card may well have been charged, and "could not complete" would invite a second payment).
 """
 
 from __future__ import annotations
@@ -23,7 +25,11 @@ from securepay.logs import ids
 
 log = logging.getLogger("securepay.calls")
 
-RECOVERY_PROMPT = ("sound:securepay/payment-error", "sound:securepay/returning-to-agent")
+PROMPT_VARIABLE = "SECUREPAY_PROMPT"
+"""The caller's channel variable naming the prompt playing to them (a playback id, no card
+data), so a new daemon can stop a prompt the dead one left playing."""
+RETURNING_PROMPT = ("sound:securepay/returning-to-agent",)
+RECOVERY_PROMPT = ("sound:securepay/payment-error", *RETURNING_PROMPT)
 
 
 @dataclass
@@ -32,6 +38,7 @@ class _Orphan:
     agent_id: str = ""
     call_bridge: dict[str, Any] | None = None
     pay_bridges: list[dict[str, Any]] = field(default_factory=list)
+    payment_ids: list[str] = field(default_factory=list)
 
 
 def _orphans(bridges: list[dict[str, Any]], registry: CallRegistry) -> list[_Orphan]:
@@ -44,7 +51,9 @@ def _orphans(bridges: list[dict[str, Any]], registry: CallRegistry) -> list[_Orp
             orphan = found.setdefault(parts[2], _Orphan(parts[2]))
             orphan.agent_id, orphan.call_bridge = parts[3], bridge
         elif parts[1] == "pay":
-            found.setdefault(parts[3], _Orphan(parts[3])).pay_bridges.append(bridge)
+            orphan = found.setdefault(parts[3], _Orphan(parts[3]))
+            orphan.pay_bridges.append(bridge)
+            orphan.payment_ids.append(parts[2])
     return [orphan for call_id, orphan in found.items() if registry.get(call_id) is None]
 
 
@@ -53,10 +62,11 @@ async def recover(
     registry: CallRegistry,
     default_language: str,
     to_fallback: Callable[[Call], Awaitable[None]],
+    charge_submitted: Callable[[str], Awaitable[bool]],
 ) -> None:
     for orphan in _orphans(await rest.list_bridges(), registry):
         try:
-            await _recover_call(rest, registry, orphan, default_language, to_fallback)
+            await _recover_call(rest, registry, orphan, default_language, to_fallback, charge_submitted)
         except AriError as exc:
             log.error("could not recover the call (%s)", exc.message, extra=ids(orphan.call_id))
 
@@ -67,6 +77,7 @@ async def _recover_call(
     orphan: _Orphan,
     default_language: str,
     to_fallback: Callable[[Call], Awaitable[None]],
+    charge_submitted: Callable[[str], Awaitable[bool]],
 ) -> None:
     agent_channel = f"{orphan.call_id}-agent"
     members = list(orphan.call_bridge["channels"]) if orphan.call_bridge else []
@@ -87,6 +98,8 @@ async def _recover_call(
         agent_channel=agent_channel if has_agent else None,
     )
     was_paying = bool(orphan.pay_bridges)
+    if was_paying:
+        await _stop_prompt(rest, caller)
     await _close_pay_bridges(rest, orphan, call.bridge_id)
     if not has_agent:
         log.warning("recovered call has no agent left: caller to the fallback", extra=ids(call.id))
@@ -95,7 +108,8 @@ async def _recover_call(
         return
     if was_paying:
         await rest.add_to_bridge(call.bridge_id, caller)
-        await rest.play(caller, RECOVERY_PROMPT, lang=call.language)
+        charged = [pid for pid in orphan.payment_ids if await charge_submitted(pid)]
+        await rest.play(caller, RETURNING_PROMPT if charged else RECOVERY_PROMPT, lang=call.language)
         log.warning(
             "recovered call: the caller's unfinished payment was ended; back with the agent",
             extra=ids(call.id),
@@ -103,6 +117,15 @@ async def _recover_call(
     else:
         log.info("recovered call with agent %s", call.agent_id, extra=ids(call.id))
     registry.add(call)
+
+
+async def _stop_prompt(rest: AriRest, caller: str) -> None:
+    """Asterisk plays the rest of a prompt's media before it moves the channel or plays
+    anything else: stop what the dead daemon left playing, so the caller is back at once."""
+    with contextlib.suppress(AriError):
+        playback = await rest.get_variable(caller, PROMPT_VARIABLE)
+        if playback:
+            await rest.stop_playback(playback)
 
 
 async def _close_pay_bridges(rest: AriRest, orphan: _Orphan, call_bridge_id: str | None) -> None:
@@ -126,6 +149,7 @@ async def _release(
     """A call that cannot be rebuilt (no caller, or no agent bridge): end what is left."""
     await _close_pay_bridges(rest, orphan, orphan.call_bridge["id"] if orphan.call_bridge else None)
     for caller in callers:
+        await _stop_prompt(rest, caller)
         stray = Call(orphan.call_id, orphan.agent_id, caller, "", default_language)
         await to_fallback(stray)
     if has_agent:

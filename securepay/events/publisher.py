@@ -22,6 +22,9 @@ log = logging.getLogger("securepay.events")
 
 SCHEMA = "securepay.event/1"
 STATE_TTL_S = 12 * 3600
+SETTLED_SEQ = 1_000_000
+"""The seq of a result published after a restart: the run that published the payment's
+earlier events is gone with its counter, and no flow publishes this many events."""
 
 
 def agent_channel(agent_id: str) -> str:
@@ -64,7 +67,7 @@ class PaymentEvents:
 
     async def publish(self, kind: str, **fields: Any) -> None:
         """Send the event once every event before it has gone out."""
-        event = self._event(kind, fields)
+        event = _event(self._payment, kind, next(self._seq), fields)
         await self.flush()
         await self._send(event)
 
@@ -75,7 +78,7 @@ class PaymentEvents:
         (two publishes and the agent's state): the runner plays first, the panel follows.
         The event keeps its place in the order and its timestamp.
         """
-        event = self._event(kind, fields)
+        event = _event(self._payment, kind, next(self._seq), fields)
         self._sending = asyncio.get_running_loop().create_task(self._send_after(self._sending, event))
 
     async def flush(self) -> None:
@@ -83,25 +86,13 @@ class PaymentEvents:
         if self._sending is not None:
             await self._sending
 
-    def _event(self, kind: str, fields: dict[str, Any]) -> dict[str, Any]:
-        payment = self._payment
-        return {
-            "schema": SCHEMA,
-            "type": kind,
-            "payment_id": payment.id,
-            "call_id": payment.call_id,
-            "agent_id": payment.agent_id,
-            "seq": next(self._seq),
-            "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
-            **fields,
-        }
-
     async def _send_after(self, before: asyncio.Task[None] | None, event: dict[str, Any]) -> None:
         if before is not None:
             await before
         await self._send(event)
 
     async def _send(self, event: dict[str, Any]) -> None:
+        """The event and the agent's shared state, in one round trip on Redis."""
         payment = self._payment
         channels = (agent_channel(payment.agent_id), payment_channel(payment.id))
         state = agent_state(self._call, payment)
@@ -118,3 +109,43 @@ class PaymentEvents:
         A panel can stop showing the steps at once, before the caller has been returned.
         """
         await self.publish("payment.cancelled", by=by)
+
+
+async def publish_settled_result(bus: EventBus, payment: Payment) -> None:
+    """The result of a payment a previous run left unfinished, once settled from the ledger,
+    so the agent's panel ends with the outcome instead of a step that never completes.
+
+    The agent's shared state is left alone: it belongs to the call, which the new run adopts.
+    """
+    assert payment.outcome is not None
+    fields = {
+        "outcome": payment.outcome.value,
+        "reason": payment.reason,
+        "transaction_id": payment.transaction_id,
+        "amount": f"{payment.request.amount:.2f}",
+        "currency": payment.request.currency,
+        "brand": payment.brand,
+        "last4": payment.last4,
+    }
+    await _send(bus, _event(payment, "payment.result", SETTLED_SEQ, fields))
+
+
+def _event(payment: Payment, kind: str, seq: int, fields: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA,
+        "type": kind,
+        "payment_id": payment.id,
+        "call_id": payment.call_id,
+        "agent_id": payment.agent_id,
+        "seq": seq,
+        "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        **fields,
+    }
+
+
+async def _send(bus: EventBus, event: dict[str, Any]) -> None:
+    try:
+        for channel in (agent_channel(event["agent_id"]), payment_channel(event["payment_id"])):
+            await bus.publish(channel, event)
+    except Exception as exc:  # the caller's payment must not fail because a panel is unreachable
+        log.warning("could not publish %s (%s)", event["type"], type(exc).__name__)

@@ -1,4 +1,4 @@
-"""Card gateways: one interface for the payment flow, Authorize.Net behind it."""
+"""Card gateways: one interface for the payment flow; Authorize.Net, Stripe and Braintree behind it."""
 
 from securepay.gateway.authorizenet import AuthorizeNetGateway
 from securepay.gateway.authorizenet_config import (
@@ -7,6 +7,8 @@ from securepay.gateway.authorizenet_config import (
     AuthorizeNetConfig,
 )
 from securepay.gateway.base import Gateway
+from securepay.gateway.braintree import BraintreeGateway
+from securepay.gateway.braintree_config import BraintreeConfig
 from securepay.gateway.card import CardData
 from securepay.gateway.errors import (
     GatewayAuthError,
@@ -16,12 +18,16 @@ from securepay.gateway.errors import (
 )
 from securepay.gateway.request import ChargeRequest, new_invoice_number
 from securepay.gateway.result import ChargeReason, ChargeResult, ChargeStatus
+from securepay.gateway.stripe import StripeGateway
+from securepay.gateway.stripe_config import StripeConfig
 
 __all__ = [
     "PRODUCTION_URL",
     "SANDBOX_URL",
     "AuthorizeNetConfig",
     "AuthorizeNetGateway",
+    "BraintreeConfig",
+    "BraintreeGateway",
     "CardData",
     "ChargeReason",
     "ChargeRequest",
@@ -32,5 +38,7 @@ __all__ = [
     "GatewayConfigError",
     "GatewayError",
     "GatewayUnavailableError",
+    "StripeConfig",
+    "StripeGateway",
     "new_invoice_number",
 ]

@@ -12,12 +12,9 @@ field or a credential.
 """
 
 import logging
-import ssl
 import time
 from dataclasses import replace
-from typing import Any, Self
-
-import aiohttp
+from typing import Any
 
 from securepay.gateway.authorizenet_config import AuthorizeNetConfig
 from securepay.gateway.authorizenet_payloads import (
@@ -27,7 +24,6 @@ from securepay.gateway.authorizenet_payloads import (
     transaction_details_body,
     unsettled_list_body,
     void_body,
-    wipe,
 )
 from securepay.gateway.authorizenet_responses import (
     GATEWAY_NAME,
@@ -47,8 +43,18 @@ from securepay.gateway.authorizenet_responses import (
     transactions_of,
     void_failure,
 )
+from securepay.gateway.card_body import wipe
 from securepay.gateway.endpoint import checked_endpoint
 from securepay.gateway.errors import GatewayAuthError, GatewayError, GatewayUnavailableError
+from securepay.gateway.http import (
+    HttpClient,
+    NoAnswer,
+    NotSent,
+    exchange,
+    log_charge,
+    log_void,
+    lookup_or_none,
+)
 from securepay.gateway.request import ChargeRequest
 from securepay.gateway.result import ChargeReason, ChargeResult, ChargeStatus
 
@@ -65,34 +71,15 @@ _AUTH_FAILED = (
 )
 
 
-class _NotSent(Exception):
-    """The request provably was not processed (no connection, or refused at HTTP level)."""
-
-
-class _NoAnswer(Exception):
-    """The request may have been processed, but no usable answer came back."""
-
-
-class AuthorizeNetGateway:
+class AuthorizeNetGateway(HttpClient):
     """The ``Gateway`` for Authorize.Net. One instance per process; close it on shutdown."""
 
     name = GATEWAY_NAME
 
     def __init__(self, config: AuthorizeNetConfig) -> None:
+        super().__init__(config.timeout_s, config.connect_timeout_s)
         self._config = config
         self._url = checked_endpoint(config.url)
-        self._session: aiohttp.ClientSession | None = None
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
 
     async def check_credentials(self) -> None:
         await self._call("authenticateTest", authenticate_test_body(self._config))
@@ -116,16 +103,7 @@ class AuthorizeNetGateway:
                 result = await self._charge_safely(body, context, started)
             finally:
                 wipe(body)
-        log.info(
-            "charge invoice=%s status=%s reason=%s code=%s transaction_id=%s reconciled=%s elapsed_ms=%d",
-            context.invoice_number,
-            result.status,
-            result.reason,
-            result.gateway_code,
-            result.transaction_id,
-            result.reconciled,
-            _elapsed_ms(started),
-        )
+        log_charge(context.invoice_number, result, started)
         return result
 
     async def lookup(self, invoice_number: str) -> ChargeResult | None:
@@ -158,13 +136,7 @@ class AuthorizeNetGateway:
             log.warning("void outcome unknown transaction_id=%s; sending it again", transaction_id)
             retry = await self._submit_void(body, transaction_id)
             answer = retry if retry.processed else answer
-        log.info(
-            "void transaction_id=%s status=%s code=%s elapsed_ms=%d",
-            transaction_id,
-            answer.result.status,
-            answer.result.gateway_code,
-            _elapsed_ms(started),
-        )
+        log_void(transaction_id, answer.result, started)
         return answer.result
 
     async def _charge_safely(self, body: bytearray, context: ChargeContext, started: float) -> ChargeResult:
@@ -176,7 +148,7 @@ class AuthorizeNetGateway:
             context.invoice_number,
             first.result.gateway_code or first.result.gateway_text,
         )
-        found = await self._reconcile(context.invoice_number)
+        found = await lookup_or_none(self.lookup, context.invoice_number)
         if found is not None:
             return found
         if not self._resend_is_safe(started):
@@ -190,7 +162,7 @@ class AuthorizeNetGateway:
             return await self._resolve_duplicate(second.result, second.duplicate_of)
         if second.processed and second.result.reason is not ChargeReason.DUPLICATE:
             return second.result
-        found = await self._reconcile(context.invoice_number)
+        found = await lookup_or_none(self.lookup, context.invoice_number)
         if found is not None:
             return found
         log.error("charge outcome unknown invoice=%s after lookup and one resend", context.invoice_number)
@@ -199,17 +171,17 @@ class AuthorizeNetGateway:
     async def _submit_charge(self, body: bytearray, context: ChargeContext, attempt: int) -> ChargeAnswer:
         try:
             document = await self._post(body, f"createTransaction#{attempt}")
-        except _NotSent as exc:
+        except NotSent as exc:
             result = refused(context, ChargeReason.GATEWAY_UNAVAILABLE, str(exc))
             return ChargeAnswer(result, processed=False, duplicate_of=None)
-        except _NoAnswer as exc:
+        except NoAnswer as exc:
             return ChargeAnswer(outcome_unknown(context, None, str(exc)), processed=False, duplicate_of=None)
         return read_charge_answer(document, context)
 
     async def _submit_void(self, body: bytes, transaction_id: str) -> ChargeAnswer:
         try:
             document = await self._post(body, "void")
-        except _NotSent as exc:
+        except NotSent as exc:
             result = void_failure(
                 transaction_id,
                 ChargeStatus.ERROR,
@@ -218,7 +190,7 @@ class AuthorizeNetGateway:
                 str(exc),
             )
             return ChargeAnswer(result, processed=False, duplicate_of=None)
-        except _NoAnswer as exc:
+        except NoAnswer as exc:
             result = void_failure(
                 transaction_id,
                 ChargeStatus.OUTCOME_UNKNOWN,
@@ -233,18 +205,6 @@ class AuthorizeNetGateway:
         """The resend must reach Authorize.Net while the original is still in the window."""
         latest_arrival = time.monotonic() - started + self._config.timeout_s
         return latest_arrival < self._config.duplicate_window_s
-
-    async def _reconcile(self, invoice_number: str) -> ChargeResult | None:
-        try:
-            return await self.lookup(invoice_number)
-        except GatewayError as exc:
-            log.warning(
-                "lookup failed invoice=%s error=%s code=%s",
-                invoice_number,
-                type(exc).__name__,
-                exc.code,
-            )
-            return None
 
     async def _resolve_duplicate(self, duplicate: ChargeResult, original_id: str) -> ChargeResult:
         """The resend was refused as a duplicate of ``original_id``: the first attempt went
@@ -293,7 +253,7 @@ class AuthorizeNetGateway:
         """A request whose only purpose is its answer: failures raise."""
         try:
             document = await self._post(body, operation)
-        except (_NotSent, _NoAnswer) as exc:
+        except (NotSent, NoAnswer) as exc:
             raise GatewayUnavailableError(f"Authorize.Net {operation}: {exc}") from None
         message = api_message(document)
         if message.result_code == "Ok":
@@ -307,43 +267,19 @@ class AuthorizeNetGateway:
         raise GatewayError(detail, code=message.code)
 
     async def _post(self, body: bytes | bytearray, operation: str) -> dict[str, Any]:
-        started = time.monotonic()
-        try:
-            async with self._session_in_loop().post(self._url, data=body, headers=_HEADERS) as response:
-                status = response.status
-                raw = await response.read()
-        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
-            log.debug("authorizenet %s not sent error=%s", operation, type(exc).__name__)
-            raise _NotSent(f"could not connect ({type(exc).__name__})") from None
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            log.debug(
-                "authorizenet %s no answer error=%s elapsed_ms=%d",
-                operation,
-                type(exc).__name__,
-                _elapsed_ms(started),
-            )
-            raise _NoAnswer(f"no answer ({type(exc).__name__})") from None
-        log.debug("authorizenet %s http_status=%d elapsed_ms=%d", operation, status, _elapsed_ms(started))
+        status, raw = await exchange(
+            self._session_in_loop(),
+            "POST",
+            self._url,
+            f"authorizenet {operation}",
+            data=body,
+            headers=_HEADERS,
+        )
         if status >= 500:
-            raise _NoAnswer(f"HTTP {status}")
+            raise NoAnswer(f"HTTP {status}")
         if status != 200:
-            raise _NotSent(f"HTTP {status}")
+            raise NotSent(f"HTTP {status}")
         try:
             return decode(raw)
         except ValueError:
-            raise _NoAnswer("unreadable answer") from None
-
-    def _session_in_loop(self) -> aiohttp.ClientSession:
-        """Created on first use, inside the running loop; TLS is always verified."""
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(ssl=ssl.create_default_context()),
-                timeout=aiohttp.ClientTimeout(
-                    total=self._config.timeout_s, connect=self._config.connect_timeout_s
-                ),
-            )
-        return self._session
-
-
-def _elapsed_ms(started: float) -> int:
-    return int((time.monotonic() - started) * 1000)
+            raise NoAnswer("unreadable answer") from None

@@ -15,14 +15,13 @@ from decimal import Decimal
 from typing import Any
 
 from securepay.gateway.authorizenet_config import AuthorizeNetConfig
+from securepay.gateway.card_body import CardPiece, splice
 from securepay.gateway.request import ChargeRequest
 
 _CENT = Decimal("0.01")
 _PAN_SLOT = "\x00cardNumber"
 _EXPIRY_SLOT = "\x00expirationDate"
 _CVC_SLOT = "\x00cardCode"
-
-CardPiece = bytes | bytearray
 
 
 def new_ref_id() -> str:
@@ -98,11 +97,6 @@ def authenticate_test_body(config: AuthorizeNetConfig) -> bytes:
     return _encode({"authenticateTestRequest": {"merchantAuthentication": _merchant_authentication(config)}})
 
 
-def wipe(buffer: bytearray) -> None:
-    """Overwrite in place, so no copy of the card digits is left behind by this buffer."""
-    buffer[:] = bytes(len(buffer))
-
-
 def _merchant_authentication(config: AuthorizeNetConfig) -> dict[str, str]:
     return {"name": config.api_login_id, "transactionKey": config.transaction_key}
 
@@ -136,23 +130,7 @@ def _encode(document: dict[str, Any]) -> bytes:
 
 
 def _splice(template: bytes, slots: Sequence[tuple[str, Sequence[CardPiece]]]) -> bytearray:
-    """Replace each placeholder with the quoted concatenation of its pieces.
-
-    The result is allocated once at its final size, so no intermediate, reallocated copy
-    of the card digits is left in freed memory.
-    """
-    pieces: list[CardPiece] = []
-    rest = template
-    for slot, values in slots:
-        quoted = json.dumps(slot).encode("ascii")
-        if template.count(quoted) != 1:
-            raise RuntimeError("request template must hold exactly one slot per card field")
-        before, _, rest = rest.partition(quoted)
-        pieces.extend((before, b'"', *values, b'"'))
-    pieces.append(rest)
-    body = bytearray(sum(len(piece) for piece in pieces))
-    position = 0
-    for piece in pieces:
-        body[position : position + len(piece)] = piece
-        position += len(piece)
-    return body
+    """Each JSON-quoted placeholder becomes the quoted concatenation of its pieces."""
+    return splice(
+        template, [(json.dumps(slot).encode("ascii"), (b'"', *values, b'"')) for slot, values in slots]
+    )

@@ -7,11 +7,12 @@ transaction at all, and ``E00001`` means the gateway itself does not know the ou
 """
 
 import json
-import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from securepay.gateway.context import ChargeContext, context_result
+from securepay.gateway.fields import gateway_text
 from securepay.gateway.result import ChargeReason, ChargeResult, ChargeStatus
 
 GATEWAY_NAME = "authorizenet"
@@ -86,8 +87,6 @@ _DEFAULT_REASON = {
     ChargeStatus.OUTCOME_UNKNOWN: ChargeReason.GATEWAY_ERROR,
 }
 
-_LONG_DIGITS = re.compile(r"\d{3,}")
-
 _BRANDS = {
     "Visa": "visa",
     "MasterCard": "mastercard",
@@ -96,16 +95,6 @@ _BRANDS = {
     "JCB": "jcb",
     "DinersClub": "diners",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class ChargeContext:
-    """The non-sensitive facts of a charge, to fill in what an answer leaves out."""
-
-    invoice_number: str
-    amount: Decimal
-    brand: str | None
-    last4: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,17 +290,7 @@ def _context_result(
     code: str | None,
     text: str | None,
 ) -> ChargeResult:
-    return ChargeResult(
-        status=status,
-        reason=reason,
-        gateway=GATEWAY_NAME,
-        gateway_code=code,
-        gateway_text=text,
-        brand=context.brand,
-        masked_account=f"XXXX{context.last4}",
-        invoice_number=context.invoice_number,
-        amount=context.amount,
-    )
+    return context_result(GATEWAY_NAME, status, reason, context, code, text)
 
 
 def _transaction_code(transaction: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -366,16 +345,6 @@ def _amount(value: object) -> Decimal | None:
 def _child(parent: dict[str, Any], key: str) -> dict[str, Any]:
     value = parent.get(key)
     return value if isinstance(value, dict) else {}
-
-
-def gateway_text(value: object) -> str | None:
-    """Gateway prose with digit runs masked.
-
-    Schema errors (E00003) can quote the offending value, which may be a card field; the
-    text is kept for support, so any run of 3+ digits is masked before it is stored.
-    """
-    text = _text(value)
-    return None if text is None else _LONG_DIGITS.sub("***", text)
 
 
 def _text(value: object) -> str | None:

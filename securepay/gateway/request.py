@@ -14,6 +14,7 @@ INVOICE_NUMBER_MAX = 20
 _INVOICE_RE = re.compile(r"[A-Za-z0-9._-]{1,20}")
 _CURRENCY_RE = re.compile(r"[A-Z]{3}")
 _POSTAL_CODE_RE = re.compile(r"[A-Za-z0-9 -]{1,20}")
+_REFERENCE_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _CENT = Decimal("0.01")
 _INVOICE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -35,8 +36,10 @@ class ChargeRequest:
 
     ``invoice_number`` must be unique per attempt: it is how a charge whose answer was
     lost is found again. ``postal_code`` overrides the one keyed with the card (for a
-    billing ZIP known from elsewhere). The card is excluded from ``repr`` and equality so
-    that printing or comparing a request never touches card data.
+    billing ZIP known from elsewhere). ``reference`` is the payment the attempt belongs to,
+    kept with the charge where the gateway has room for it (Stripe metadata). The card is
+    excluded from ``repr`` and equality so that printing or comparing a request never
+    touches card data.
     """
 
     invoice_number: str
@@ -45,6 +48,7 @@ class ChargeRequest:
     card: CardData = field(repr=False, compare=False)
     currency: str = "USD"
     postal_code: str | None = None
+    reference: str | None = None
 
     def __post_init__(self) -> None:
         if not _INVOICE_RE.fullmatch(self.invoice_number):
@@ -55,6 +59,8 @@ class ChargeRequest:
         object.__setattr__(self, "description", clean_description(self.description))
         if self.postal_code is not None and not _POSTAL_CODE_RE.fullmatch(self.postal_code):
             raise ValueError("postal_code must be 1-20 letters, digits, spaces or hyphens")
+        if self.reference is not None and not _REFERENCE_RE.fullmatch(self.reference):
+            raise ValueError("reference must be 1-64 characters of A-Z a-z 0-9 . _ -")
         problem = card_format_problem(self.card)
         if problem:
             raise ValueError(problem)

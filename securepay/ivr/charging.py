@@ -1,7 +1,9 @@
 """One charge attempt for a flow's `Charge` action, answered with a `GatewayResult`.
 
 The flow owns the card buffers and wipes them when the result is fed back; this
-function only lends them to the gateway for the request body.
+function only lends them to the gateway for the request body. No card is charged
+unless the ledger holds the invoice number first (disk full, read-only, no row:
+the charge fails before it is sent, and the caller and agent are told).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from securepay.payments.model import Payment
 from securepay.payments.recording import PaymentRecorder
 
 log = logging.getLogger("securepay.ivr")
+
+LEDGER_UNAVAILABLE = "ledger-unavailable"
 
 _STATUS = {
     ChargeStatus.APPROVED: GatewayStatus.APPROVED,
@@ -42,13 +46,18 @@ async def charge_card(
             description=payment.request.item,
             card=card,
             currency=payment.request.currency,
+            reference=payment.id,
         )
     except ValueError:
         log.error("the charge request was refused before sending")
         deliver(GatewayResult(GatewayStatus.ERROR, "invalid-request"))
         return
     payment.invoice_number = request.invoice_number
-    await recorder.charge_submitted(payment)
+    if not await recorder.charge_submitted(payment):
+        payment.invoice_number = None
+        log.error("not charging: the ledger could not record the invoice")
+        deliver(GatewayResult(GatewayStatus.ERROR, LEDGER_UNAVAILABLE))
+        return
     try:
         with metrics.gateway_timer() as timer:
             result = await gateway.charge(request)

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from securepay import metrics
 from securepay.ari import AriError, AriNotFound, AriRest
 from securepay.calls.recording import RecordingMuter
+from securepay.calls.recovery import PROMPT_VARIABLE
 from securepay.calls.registry import Call
 from securepay.events.publisher import PaymentEvents
 from securepay.flow import (
@@ -222,6 +223,7 @@ class PaymentRunner:
         playback = playback_id(self.payment.id, prompt_id)
         self._playbacks[playback] = prompt_id
         try:
+            await self._rest.set_variable(self.call.caller_channel, PROMPT_VARIABLE, playback_id)
             await self._rest.play(
                 self.call.caller_channel, media, playback_id=playback, lang=self.payment.request.language
             )

@@ -117,7 +117,10 @@ class Ledger:
 
     async def charge_submitted(self, payment: Payment) -> None:
         """Record the invoice number before the gateway is asked, so a crash during the
-        charge leaves what is needed to find out whether the card was charged."""
+        charge leaves what is needed to find out whether the card was charged.
+
+        Raises (LedgerError, sqlite3.Error) when the payment has no row or the write fails:
+        the card must then not be charged."""
         await self._call(self._set_invoice, payment.id, payment.invoice_number)
 
     async def unfinished(self) -> list[LedgerEntry]:
@@ -280,7 +283,11 @@ class Ledger:
 
     def _set_invoice(self, payment_id: str, invoice_number: str | None) -> None:
         with self._transaction() as conn:
-            conn.execute("UPDATE payments SET invoice_number = ? WHERE id = ?", (invoice_number, payment_id))
+            updated = conn.execute(
+                "UPDATE payments SET invoice_number = ? WHERE id = ?", (invoice_number, payment_id)
+            ).rowcount
+            if not updated:
+                raise LedgerError(f"no payment {payment_id} in the ledger")
 
     def _write_finished(self, payment: Payment, activity: CrmActivity | None) -> None:
         assert payment.outcome is not None and payment.finished_at is not None

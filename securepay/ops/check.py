@@ -30,7 +30,7 @@ from securepay.config import ConfigError, Settings
 from securepay.crm.connector import DeliveryError, Unauthorized
 from securepay.crm.factory import open_connector
 from securepay.gateway.errors import GatewayAuthError, GatewayError
-from securepay.gateway.factory import open_gateway
+from securepay.gateway.factory import gateway_kind, open_gateway, simulated
 from securepay.ops.manager_conf import (
     Categories,
     ManagerConfError,
@@ -57,6 +57,28 @@ CRM_FIXES = {
     ),
 }
 """For each CRM kind: the fix when it rejects our credentials, and the fix for anything else."""
+GATEWAY_FIXES = {
+    "authorizenet": (
+        "api_login_id {gw.api_login_id!r} / transaction_key",
+        "copy both from Authorize.Net Account > Settings > API Credentials & Keys; sandbox and "
+        "production credentials differ, so [gateway] environment must match",
+        "Authorize.Net",
+    ),
+    "stripe": (
+        "stripe_secret_key",
+        "copy a secret key from the Stripe Dashboard > Developers > API keys (or a restricted key that "
+        "may write PaymentIntents and Refunds and read PaymentIntents); sk_test_ keys need environment = "
+        "sandbox",
+        "Stripe",
+    ),
+    "braintree": (
+        "braintree_public_key {gw.braintree_public_key!r} / braintree_private_key",
+        "copy both from the Braintree Control Panel > Settings > API > API Keys; sandbox and production "
+        "keys differ, so [gateway] environment must match",
+        "Braintree",
+    ),
+}
+"""For each gateway kind: what it rejected, the fix, and whom the host must reach."""
 PROMPT_CATALOGUE_PLACES = (
     Path(sys.prefix) / "share" / "securepay" / "catalogue.toml",  # make install-service puts it here
     Path(__file__).resolve().parents[2] / "sounds" / "catalogue.toml",  # a checkout
@@ -512,29 +534,22 @@ async def _check_redis(ctx: _Context) -> list[Result]:
 
 async def _check_gateway(ctx: _Context) -> list[Result]:
     gw = ctx.settings.gateway
-    where = f"authorizenet {gw.environment}"
-    if gw.kind == "simulator":
-        where = "simulator (no real card is charged)"
+    kind = gateway_kind(gw)
+    where = f"{kind} simulator (no real card is charged)" if simulated(gw) else f"{kind} {gw.environment}"
+    rejected, fix, vendor = GATEWAY_FIXES[kind]
     try:
         async with open_gateway(gw) as gateway:
             await gateway.check_credentials()
     except ConfigError as exc:
         return [fail("gateway", str(exc), "fix that key in [gateway]")]
     except GatewayAuthError:
-        return [
-            fail(
-                "gateway",
-                f"{where} rejected api_login_id {gw.api_login_id!r} / transaction_key",
-                "copy both from Authorize.Net Account > Settings > API Credentials & Keys; sandbox and "
-                "production credentials differ, so [gateway] environment must match",
-            )
-        ]
+        return [fail("gateway", f"{where} rejected {rejected.format(gw=gw)}", fix)]
     except GatewayError as exc:
         return [
             fail(
                 "gateway",
                 f"{where} unreachable ({exc})",
-                "allow outbound HTTPS to Authorize.Net from this host, or fix [gateway] url",
+                f"allow outbound HTTPS to {vendor} from this host, or fix [gateway] url",
             )
         ]
     return [ok("gateway", f"{where}: credentials accepted")]

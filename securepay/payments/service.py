@@ -71,6 +71,7 @@ class PaymentService:
         self._recordings = recordings
         self._dialplan = dialplan
         self._payments: dict[str, Payment] = {}
+        self._settled: dict[str, str] = {}
         self._runners: dict[str, PaymentRunner] = {}
         self._events: dict[str, PaymentEvents] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -140,6 +141,15 @@ class PaymentService:
     def get(self, payment_id: str) -> Payment | None:
         return self._payments.get(payment_id)
 
+    def settled(self, payment: Payment) -> None:
+        """A payment a previous run left unfinished, settled at start: kept so the API and
+        the panel of the call this run adopts show how it ended."""
+        self._payments[payment.id] = payment
+        self._settled[payment.call_id] = payment.id
+
+    def settled_on(self, call_id: str) -> str | None:
+        return self._settled.get(call_id)
+
     def is_running(self, payment_id: str) -> bool:
         return payment_id in self._runners
 
@@ -187,6 +197,9 @@ class PaymentService:
 
     def _runner_for(self, call: Call) -> PaymentRunner | None:
         return self._runners.get(call.payment_id) if call.payment_id else None
+
+    async def charge_submitted(self, payment_id: str) -> bool:
+        return await self._recorder.charge_was_submitted(payment_id)
 
     def caller_hung_up(self, call: Call) -> None:
         runner = self._runner_for(call)

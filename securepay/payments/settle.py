@@ -2,14 +2,18 @@
 
 An attempt that never reached the gateway ends as `internal-error`. One whose charge
 was submitted is looked up at the gateway by its invoice number, so the ledger and the
-CRM say what really happened to the card, and nothing is ever charged again.
+CRM say what really happened to the card, and nothing is ever charged again. The agent's
+panel is told the outcome on the event bus, and the API keeps it for the adopted call.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 
+from securepay.events.bus import EventBus
+from securepay.events.publisher import publish_settled_result
 from securepay.flow import Outcome
 from securepay.gateway.base import Gateway
 from securepay.gateway.errors import GatewayError
@@ -24,7 +28,14 @@ log = logging.getLogger("securepay.payments")
 RESTARTED = "daemon-restarted"
 
 
-async def settle_unfinished(ledger: Ledger, gateway: Gateway, recorder: PaymentRecorder) -> None:
+async def settle_unfinished(
+    ledger: Ledger,
+    gateway: Gateway,
+    recorder: PaymentRecorder,
+    bus: EventBus,
+    keep: Callable[[Payment], None],
+) -> None:
+    """Settle each unfinished payment, record it, `keep` it (for the API) and tell its agent."""
     for entry in await ledger.unfinished():
         payment = _payment(entry)
         if entry.invoice_number:
@@ -32,6 +43,8 @@ async def settle_unfinished(ledger: Ledger, gateway: Gateway, recorder: PaymentR
         else:
             _end(payment, Outcome.INTERNAL_ERROR, RESTARTED)
         await recorder.finished(payment)
+        keep(payment)
+        await publish_settled_result(bus, payment)
         log.warning(
             "settled unfinished payment %s: %s", payment.id, payment.outcome.value if payment.outcome else ""
         )

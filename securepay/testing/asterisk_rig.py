@@ -65,7 +65,25 @@ exten => s,1,Stasis(securepay-driver,fallback)
 TEST_MODULES = """
 ; The test dialplan's stand-in for an operator's recording (Queue/Dial mode tests).
 load => app_mixmonitor.so
+; Call records as a PBX keeps them, for the card-data canary to search (log/cdr-csv, log/cel-custom).
+load => res_cdrel_custom.so
+load => cdr_csv.so
+load => cel_custom.so
 """
+
+CALL_RECORDS = {
+    # cdr_csv reads its options from cdr.conf's [csv] section.
+    "cdr.conf": "[general]\nenable = yes\n\n[csv]\nusegmtime = yes\nloguniqueid = yes\nloguserfield = yes\n",
+    "cel_custom.conf": (
+        "[mappings]\nMaster.csv => ${CSV_QUOTE(${eventtype})},${CSV_QUOTE(${eventtime})},"
+        "${CSV_QUOTE(${CALLERID(name)})},${CSV_QUOTE(${CALLERID(num)})},${CSV_QUOTE(${CHANNEL(name)})},"
+        "${CSV_QUOTE(${CHANNEL(context)})},${CSV_QUOTE(${CHANNEL(exten)})},${CSV_QUOTE(${appname})},"
+        "${CSV_QUOTE(${appdata})},${CSV_QUOTE(${uniqueid})},${CSV_QUOTE(${linkedid})},"
+        "${CSV_QUOTE(${userdeffield})},${CSV_QUOTE(${eventextra})},${CSV_QUOTE(${BRIDGEPEER})}\n"
+    ),
+}
+"""CDR (cdr_csv) and CEL (cel_custom) switched on in the rig's Asterisk; cel.conf is the shipped
+one (every event but DTMF), enabled, for every application."""
 
 
 class RigError(RuntimeError):
@@ -233,6 +251,12 @@ class AsteriskInstance:
         manager = set_option(manager, AMI_USER, "secret", self.ami_password)
         (etc / "manager.conf").write_text(manager)
         (etc / "rtp.conf").write_text("[general]\nrtpstart = 20000\nrtpend = 30000\n")
+        cel = set_option((CONFIG_DIR / "cel.conf").read_text(), "general", "enable", "yes")
+        (etc / "cel.conf").write_text(set_option(cel, "general", "apps", "all"))
+        for name, text in CALL_RECORDS.items():
+            (etc / name).write_text(text)
+        for records in ("cdr-csv", "cel-custom"):
+            (self.dir / "log" / records).mkdir(exist_ok=True)
         stock_indications = self.install.host_path("/etc/asterisk/indications.conf")
         if stock_indications.exists():
             shutil.copy(stock_indications, etc / "indications.conf")

@@ -24,10 +24,13 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from enum import StrEnum
 from typing import Any
 
 from aiohttp import web
+
+from securepay.testing.sim_faults import Fault, FaultSwitches, luhn_valid, serve_app
+
+__all__ = ["Fault", "GatewaySimulator", "SimTransaction", "schema_problem", "serve_simulator"]
 
 API_PATH = "/xml/v1/request.api"
 SIM_API_LOGIN_ID = "securepay-sim"
@@ -215,19 +218,6 @@ _EXPIRY_FORMATS = (
 )
 
 
-class Fault(StrEnum):
-    """Ways an answer gets lost. SLOW_RESPONSE and DROP_CONNECTION always commit first."""
-
-    SLOW_RESPONSE = "slow-response"
-    """Process the request, then answer only after ``slow_response_s``."""
-    DROP_CONNECTION = "drop-connection"
-    """Process the request, then close the connection without answering."""
-    HTTP_500 = "http-500"
-    """Answer HTTP 500 (processing first only when armed with ``commit=True``)."""
-    E00001 = "e00001"
-    """Answer ``E00001`` (processing first only when armed with ``commit=True``)."""
-
-
 @dataclass
 class SimTransaction:
     """One transaction the simulator created. Holds no card data beyond the last four.
@@ -255,15 +245,7 @@ class SimTransaction:
     submitted_monotonic: float = field(repr=False)
 
 
-@dataclass
-class _ArmedFault:
-    fault: Fault
-    request_name: str
-    commit: bool
-    remaining: int | None
-
-
-class GatewaySimulator:
+class GatewaySimulator(FaultSwitches):
     """State and behaviour of one simulated merchant account.
 
     ``charges`` lists every transaction created (approved, declined, held, voided), never
@@ -278,13 +260,12 @@ class GatewaySimulator:
         *,
         slow_response_s: float = 2.0,
     ) -> None:
+        super().__init__("createTransactionRequest", slow_response_s)
         self.api_login_id = api_login_id
         self.transaction_key = transaction_key
-        self.slow_response_s = slow_response_s
         self.charges: list[SimTransaction] = []
         self._latest: dict[bytes, SimTransaction] = {}
         """The newest charge per duplicate fingerprint: a lookup, not a scan of every charge."""
-        self.requests: list[str] = []
         self.reject_avs_codes: set[str] = {"N"}
         self.reject_cvv_codes: set[str] = {"N"}
         self.held_for_review_zip_codes: set[str] = set()
@@ -296,28 +277,8 @@ class GatewaySimulator:
             "JCB",
             "DinersClub",
         }
-        self._faults: list[_ArmedFault] = []
         self._fingerprint_key = secrets.token_bytes(32)
         self._trans_ids = itertools.count(40_000_000_001)
-        self._closing = asyncio.Event()
-
-    def inject(
-        self,
-        fault: Fault,
-        *,
-        times: int | None = 1,
-        commit: bool = False,
-        request: str = "createTransactionRequest",
-    ) -> None:
-        """Arm ``fault`` for the next ``times`` requests named ``request`` (None: always)."""
-        self._faults.append(_ArmedFault(fault, request, commit, times))
-
-    def request_count(self, name: str) -> int:
-        return self.requests.count(name)
-
-    def close(self) -> None:
-        """Release answers held back by SLOW_RESPONSE so the server can stop at once."""
-        self._closing.set()
 
     async def handle(self, http_request: web.Request) -> web.StreamResponse:
         raw = await http_request.read()
@@ -338,49 +299,15 @@ class GatewaySimulator:
                 _api_error("E00007", "User authentication failed due to invalid authentication values."),
                 ref_id,
             )
-        armed = self._take_fault(name)
+        armed = self.take_fault(name)
         if armed is None:
             return _reply(self._dispatch(name, body), ref_id)
-        return await self._faulty_reply(armed, http_request, name, body, ref_id)
-
-    async def _faulty_reply(
-        self,
-        armed: _ArmedFault,
-        http_request: web.Request,
-        name: str,
-        body: dict[str, Any],
-        ref_id: str | None,
-    ) -> web.StreamResponse:
-        if armed.fault is Fault.SLOW_RESPONSE:
-            answer = self._dispatch(name, body)
-            await self._hold_back(self.slow_response_s)
-            return _reply(answer, ref_id)
-        if armed.fault is Fault.DROP_CONNECTION:
-            self._dispatch(name, body)
-            if http_request.transport is not None:
-                http_request.transport.close()
-            return web.Response()
-        if armed.commit:
-            self._dispatch(name, body)
-        if armed.fault is Fault.HTTP_500:
-            return web.Response(status=500, text="Internal Server Error")
+        response = await self.answer_with(
+            armed, http_request, lambda: _reply(self._dispatch(name, body), ref_id)
+        )
+        if response is not None:
+            return response
         return _reply(_api_error("E00001", "An error occurred during processing. Please try again."), ref_id)
-
-    async def _hold_back(self, seconds: float) -> None:
-        try:
-            await asyncio.wait_for(self._closing.wait(), seconds)
-        except TimeoutError:
-            return
-
-    def _take_fault(self, request_name: str) -> _ArmedFault | None:
-        for armed in self._faults:
-            if armed.request_name == request_name:
-                if armed.remaining is not None:
-                    armed.remaining -= 1
-                    if armed.remaining <= 0:
-                        self._faults.remove(armed)
-                return armed
-        return None
 
     def _authenticated(self, credentials: dict[str, Any]) -> bool:
         name_ok = hmac.compare_digest(str(credentials.get("name", "")), self.api_login_id)
@@ -414,7 +341,7 @@ class GatewaySimulator:
             return _failed(_INVALID_AMOUNT, last4)
         if request.get("currencyCode", "USD") != "USD":
             return _failed(_CURRENCY, last4)
-        if not (number.isdigit() and 13 <= len(number) <= 16 and _luhn_valid(number)):
+        if not (number.isdigit() and 13 <= len(number) <= 16 and luhn_valid(number)):
             return _failed(_INVALID_CARD, last4)
         account_type = _account_type(number)
         if account_type is None:
@@ -560,16 +487,8 @@ async def serve_simulator(
     simulator: GatewaySimulator, host: str = "127.0.0.1", port: int = 0
 ) -> AsyncIterator[str]:
     """Run ``simulator`` over real HTTP; yields the endpoint URL (a free port by default)."""
-    runner = web.AppRunner(create_app(simulator), access_log=None, shutdown_timeout=1.0)
-    await runner.setup()
-    try:
-        site = web.TCPSite(runner, host, port)
-        await site.start()
-        bound_port = runner.addresses[0][1]
-        yield f"http://{host}:{bound_port}{API_PATH}"
-    finally:
-        simulator.close()
-        await runner.cleanup()
+    async with serve_app(create_app(simulator), simulator, API_PATH, host, port) as url:
+        yield url
 
 
 def _element_problem(name: str, value: object, schema: _Schema) -> str | None:
@@ -750,16 +669,6 @@ def _account_type(number: str) -> str | None:
     if 300 <= prefix4 // 10 <= 305 or prefix2 in (36, 38, 39):
         return "DinersClub"
     return None
-
-
-def _luhn_valid(number: str) -> bool:
-    total = 0
-    for index, digit in enumerate(reversed(number)):
-        value = int(digit)
-        if index % 2 == 1:
-            value = value * 2 - 9 if value > 4 else value * 2
-        total += value
-    return total % 10 == 0
 
 
 def _expiry(text: str) -> tuple[int, int] | None:

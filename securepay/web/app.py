@@ -3,9 +3,11 @@ contract (`openapi.yaml`), the event stream and the agent panel at `/`."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 
 from securepay.calls.registry import CallRegistry
 from securepay.config import Settings
@@ -36,10 +38,12 @@ async def json_errors(request: web.Request, handler: web.RequestHandler) -> web.
     try:
         return await handler(request)
     except web.HTTPMethodNotAllowed as exc:
+        allowed = sorted(exc.allowed_methods)
         return error(
             405,
             "method-not-allowed",
-            f"{request.method} is not allowed here; use {sorted(exc.allowed_methods)}",
+            f"{request.method} is not allowed here; use {allowed}",
+            headers={"Allow": ", ".join(allowed)},
         )
     except web.HTTPNotFound:
         return error(404, "not-found", "no such resource")
@@ -92,9 +96,31 @@ def build_app(
     return app
 
 
+class AccessLogger(AbstractAccessLogger):
+    """One line per request: client, method, path, status, size and time.
+
+    The query string and headers stay out (a token or anything a client put in a URL
+    must not reach the log); paths carry only call, payment and agent ids.
+    """
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        self.logger.info(
+            "%s %s %s %s %s %.1f ms",
+            request.remote,
+            request.method,
+            request.path,
+            response.status,
+            response.body_length,
+            time * 1000,
+        )
+
+
+ACCESS_LOG = logging.getLogger("securepay.http.access")
+
+
 async def start_site(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:
     """Serve `app`; returns the runner (to clean up) and the bound port (for port 0)."""
-    runner = web.AppRunner(app, access_log=None)
+    runner = web.AppRunner(app, access_log=ACCESS_LOG, access_log_class=AccessLogger)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()

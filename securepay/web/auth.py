@@ -136,8 +136,10 @@ class Access:
         )
 
     def identify(self, token: str) -> Principal | None:
-        """Compares against every known hash, in constant time each, whichever matches."""
-        digest = hashlib.sha256(token.encode()).digest()
+        """Compares against every known hash, in constant time each, whichever matches.
+
+        A token with a lone surrogate (JSON can carry one) is hashed as is and matches nothing."""
+        digest = hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
         found = None
         for known, principal in self._tokens:
             if hmac.compare_digest(known, digest):

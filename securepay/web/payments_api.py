@@ -39,8 +39,8 @@ def forbidden() -> web.Response:
 
 
 def current_payment(app: web.Application, call: Call) -> Payment | None:
-    """The call's running payment, else the last one it had."""
-    payment_id = call.payment_id or app[LATEST].get(call.id)
+    """The call's running payment, else the last one it had (one a killed daemon left, once settled)."""
+    payment_id = call.payment_id or app[LATEST].get(call.id) or app[PAYMENTS].settled_on(call.id)
     return app[PAYMENTS].get(payment_id) if payment_id else None
 
 

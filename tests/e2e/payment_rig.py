@@ -24,11 +24,10 @@ from securepay.crm.factory import open_connector
 from securepay.daemon import Daemon, open_ledger
 from securepay.events.bus import EventBus, InProcessBus
 from securepay.flow import State
-from securepay.gateway.factory import open_gateway
+from securepay.gateway.factory import Simulator, new_simulator, open_gateway
 from securepay.ledger import Ledger
 from securepay.payments.model import Payment
 from securepay.testing.asterisk_rig import AsteriskInstance
-from securepay.testing.gateway_sim import GatewaySimulator
 from securepay.testing.phones import AGENT_ENDPOINT, Phones, driven_phones
 from securepay.web.auth import token_hash
 
@@ -61,7 +60,7 @@ def rig_settings(asterisk: AsteriskInstance, overrides: Mapping[str, str] = ()) 
 
 
 class PaymentRig:
-    def __init__(self, daemon: Daemon, simulator: GatewaySimulator, phones: Phones, ledger: Ledger) -> None:
+    def __init__(self, daemon: Daemon, simulator: Simulator, phones: Phones, ledger: Ledger) -> None:
         self.daemon = daemon
         self.ledger = ledger
         self.simulator = simulator
@@ -141,7 +140,7 @@ async def payment_rig(
     settings = rig_settings(
         asterisk, {"SECUREPAY_LEDGER_PATH": str(workdir / "ledger.sqlite3"), **dict(overrides)}
     )
-    simulator = GatewaySimulator()
+    simulator = new_simulator(settings.gateway)
     ledger = open_ledger(settings.ledger.path)
     async with (
         driven_phones(asterisk.ari) as phones,

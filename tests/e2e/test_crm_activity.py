@@ -22,16 +22,22 @@ SECRET = "webhook-secret-for-tests"
 
 
 @contextlib.asynccontextmanager
-async def webhook_receiver(received: list[tuple[dict[str, str], bytes]]) -> AsyncIterator[str]:
+async def webhook_receiver(
+    received: list[tuple[dict[str, str], bytes]], port: int = 0, fail_first: int = 0
+) -> AsyncIterator[str]:
+    """A CRM webhook on `port` (0: any) that answers 503 to its first `fail_first` posts."""
+
     async def receive(request: web.Request) -> web.Response:
         received.append((dict(request.headers), await request.read()))
+        if len(received) <= fail_first:
+            return web.json_response({"error": "try later"}, status=503)
         return web.json_response({"id": f"crm-{len(received)}"})
 
     app = web.Application()
     app.router.add_post("/activity", receive)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    site = web.TCPSite(runner, "127.0.0.1", port)
     await site.start()
     try:
         yield f"http://127.0.0.1:{runner.addresses[0][1]}/activity"

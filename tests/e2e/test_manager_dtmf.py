@@ -34,6 +34,11 @@ def widen_read_to_dtmf(asterisk: AsteriskInstance, keep_filter: bool) -> None:
 
 async def ami_events_while_keys_are_pressed(asterisk: AsteriskInstance) -> list[str]:
     """Log in with events on, press DIGITS on a Local call, return the event names seen."""
+    return re.findall(r"Event: (\w+)", await ami_text_while_keys_are_pressed(asterisk))
+
+
+async def ami_text_while_keys_are_pressed(asterisk: AsteriskInstance) -> str:
+    """Log in with events on, press DIGITS on a Local call, return everything AMI sent."""
     reader, writer = await asyncio.open_connection("127.0.0.1", asterisk.ami_port)
     await reader.readline()
     writer.write(f"Action: Login\r\nUsername: securepay\r\nSecret: {asterisk.ami_password}\r\n\r\n".encode())
@@ -71,7 +76,7 @@ async def ami_events_while_keys_are_pressed(asterisk: AsteriskInstance) -> list[
     except TimeoutError:
         pass
     writer.close()
-    return [name.decode() for name in re.findall(rb"Event: (\w+)", data)]
+    return data.decode(errors="replace")
 
 
 async def test_manager_user_reading_dtmf_receives_every_keyed_digit_without_the_filter(
@@ -91,3 +96,23 @@ async def test_shipped_event_filter_drops_dtmf_events_even_when_read_includes_dt
     events = await ami_events_while_keys_are_pressed(fresh_asterisk)
     assert "Newchannel" in events, "the session received events, so the filter is what dropped DTMF"
     assert not [e for e in events if e.startswith("DTMF")], events
+
+
+def log_every_cel_event_to_ami(asterisk: AsteriskInstance) -> None:
+    """What a PBX with CEL on may have: every event, DTMF included, also sent to AMI."""
+    path = asterisk.dir / "etc" / "cel.conf"
+    text = re.sub(r"^events\s*=.*$", "events = ALL", path.read_text(), flags=re.MULTILINE)
+    path.write_text(text + "\n[manager]\nenabled = yes\n")
+    for command in ("module reload cel", "module load cel_manager.so"):
+        argv = asterisk.install.command("-C", f"{asterisk.inner_dir}/etc/asterisk.conf", "-rx", command)
+        subprocess.run(argv, capture_output=True, check=True, timeout=20)
+
+
+async def test_shipped_event_filter_drops_cel_dtmf_events_when_cel_logs_every_event(
+    fresh_asterisk: AsteriskInstance,
+) -> None:
+    await asyncio.to_thread(fresh_asterisk.start)
+    log_every_cel_event_to_ami(fresh_asterisk)
+    events = await ami_text_while_keys_are_pressed(fresh_asterisk)
+    assert "Event: CEL" in events, "cel_manager sent events, so the filter is what dropped DTMF"
+    assert "EventName: DTMF" not in events

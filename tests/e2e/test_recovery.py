@@ -7,10 +7,12 @@ import contextlib
 import os
 import signal
 import sys
+import time
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import aiohttp
+import pytest
 
 from securepay.flow import State
 from securepay.testing.asterisk_rig import AsteriskInstance, free_port
@@ -52,7 +54,10 @@ token_sha256 = "{token_hash(ALICE_TOKEN)}"
     return path
 
 
-async def start_daemon(config: Path) -> asyncio.subprocess.Process:
+async def start_daemon(
+    config: Path, log: int | IO[bytes] = asyncio.subprocess.DEVNULL
+) -> asyncio.subprocess.Process:
+    """`securepay run` as systemd starts it; its log (stderr) goes to `log`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SECUREPAY_")}
     return await asyncio.create_subprocess_exec(
         sys.executable,
@@ -63,7 +68,7 @@ async def start_daemon(config: Path) -> asyncio.subprocess.Process:
         str(config),
         env=env,
         stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
+        stderr=log,
     )
 
 
@@ -81,6 +86,15 @@ async def poll(http: aiohttp.ClientSession, path: str, check: Any, timeout: floa
     return await asyncio.wait_for(attempt(), timeout)
 
 
+async def request_payment(http: aiohttp.ClientSession, call_id: str) -> dict[str, Any]:
+    """Ask the daemon over HTTP, as Alice's panel does, for a $10.00 widget; the new payment."""
+    async with http.post(
+        f"/api/v1/calls/{call_id}/payments", json={"item": "Widget", "amount": "10.00"}, headers=AUTH
+    ) as resp:
+        assert resp.status == 201, await resp.text()
+        return dict(await resp.json())
+
+
 async def test_a_daemon_killed_mid_payment_leaves_no_caller_stranded(
     asterisk: AsteriskInstance, tmp_path: Path
 ) -> None:
@@ -96,13 +110,7 @@ async def test_a_daemon_killed_mid_payment_leaves_no_caller_stranded(
             await poll(http, "/api/v1/me", lambda _: True)
             await phones.call_in("alice")
             call = await poll(http, "/api/v1/agents/alice/call", lambda body: body["connected"])
-            async with http.post(
-                f"/api/v1/calls/{call['id']}/payments",
-                json={"item": "Widget", "amount": "10.00"},
-                headers=AUTH,
-            ) as resp:
-                assert resp.status == 201
-                payment = await resp.json()
+            payment = await request_payment(http, call["id"])
             await poll(
                 http, f"/api/v1/payments/{payment['id']}", lambda p: p["steps"]["amount"] == "entering"
             )
@@ -122,12 +130,7 @@ async def test_a_daemon_killed_mid_payment_leaves_no_caller_stranded(
             names = {b["name"]: set(b["channels"]) for b in bridges}
             assert not any(name.startswith("securepay/pay/") for name in names)
             assert len(names[f"securepay/call/{call['id']}/alice"]) == 2
-            async with http.post(
-                f"/api/v1/calls/{call['id']}/payments",
-                json={"item": "Widget", "amount": "10.00"},
-                headers=AUTH,
-            ) as resp:
-                assert resp.status == 201, await resp.text()
+            await request_payment(http, call["id"])
         finally:
             with contextlib.suppress(Exception):
                 await phones.hang_up_caller()
@@ -139,6 +142,7 @@ async def test_a_daemon_killed_mid_payment_leaves_no_caller_stranded(
                     await asyncio.wait_for(process.wait(), 30)
 
 
+@pytest.mark.fault
 async def test_an_asterisk_restart_mid_payment_ends_the_payment_and_the_daemon_carries_on(
     fresh_asterisk: AsteriskInstance,
 ) -> None:
@@ -148,8 +152,12 @@ async def test_an_asterisk_restart_mid_payment_ends_the_payment_and_the_daemon_c
         await confirm_amount(rig, payment)
         await enter(rig, payment, State.CARD_NUMBER_ENTRY, State.CARD_NUMBER_CONFIRM, VISA + "#")
         await asyncio.to_thread(fresh_asterisk.stop)
+        restarted = time.monotonic()
         await asyncio.to_thread(fresh_asterisk.start)
         await rig.finished(payment, timeout=60)
+        print(
+            f"\nasterisk restart: payment ended {time.monotonic() - restarted:.2f} s after the restart began"
+        )
         assert payment.outcome is not None and payment.outcome.value == "caller-hung-up"
         assert rig.simulator.charges == []
         assert rig.daemon.calls.all() == []

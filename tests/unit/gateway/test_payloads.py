@@ -8,8 +8,8 @@ from securepay.gateway.authorizenet_payloads import (
     transaction_details_body,
     unsettled_list_body,
     void_body,
-    wipe,
 )
+from securepay.gateway.card_body import wipe
 from securepay.testing.gateway_sim import schema_problem
 
 from .conftest import FUTURE_YEAR, VISA, make_card, make_request, sim_config

@@ -7,7 +7,7 @@ import pytest
 
 from securepay.crm.activity import CrmActivity
 from securepay.flow import Outcome
-from securepay.ledger import CrmState, Ledger
+from securepay.ledger import CrmState, Ledger, LedgerError
 from tests.unit.ledger.factories import FINISHED, STARTED, make_activity, make_payment
 
 
@@ -152,3 +152,10 @@ async def test_list_filters_by_time_range_newest_first(ledger: Ledger) -> None:
 async def test_naive_times_are_refused(ledger: Ledger) -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         await ledger.list_payments(since=datetime(2024, 7, 1))
+
+
+async def test_an_invoice_for_a_payment_without_a_row_is_refused(ledger: Ledger) -> None:
+    payment = make_payment(outcome=None)
+    payment.invoice_number = "INV-NOROW"
+    with pytest.raises(LedgerError, match="no payment"):
+        await ledger.charge_submitted(payment)

@@ -83,6 +83,10 @@ def test_unit_runs_hardened_as_its_own_user_and_keeps_the_ledger_in_its_state_di
     assert config.LedgerConfig().path.parent == Path("/var/lib/securepay")
 
 
+def test_unit_forbids_core_dumps() -> None:
+    assert unit_directives()["LimitCORE"] == ["0"], "a core dump would hold the card being keyed"
+
+
 def test_unit_reads_etc_securepay_as_a_credential() -> None:
     d = unit_directives()
     assert d["LoadCredential"] == ["securepay.toml:/etc/securepay/securepay.toml"]

@@ -37,6 +37,14 @@ def test_shipped_logger_conf_has_no_dtmf_level_and_no_star() -> None:
     assert levels and "dtmf" not in levels.lower() and "*" not in levels
 
 
+def test_shipped_cel_conf_logs_no_dtmf_event() -> None:
+    """CEL's DTMF event carries the digit: with it, every keyed card reaches the CEL backend."""
+    lines = [line.split(";", 1)[0] for line in (SHIPPED / "cel.conf").read_text().splitlines()]
+    events = next(line.split("=", 1)[1] for line in lines if line.strip().startswith("events"))
+    names = {name.strip().upper() for name in events.split(",")}
+    assert names and "DTMF" not in names and "ALL" not in names
+
+
 def test_users_reading_dtmf_or_all_are_named_and_general_is_not_a_user() -> None:
     text = """
 [general]

@@ -25,11 +25,12 @@ DECLINE_ZIP = "46282"
 
 @contextlib.asynccontextmanager
 async def live_rig(
-    asterisk: AsteriskInstance, overrides: Mapping[str, str] = ()
+    asterisk: AsteriskInstance, overrides: Mapping[str, str] = (), **web: Any
 ) -> AsyncIterator[PaymentRig]:
-    """The lead's payment rig, its daemon knowing alice's, bob's and the supervisor's test tokens."""
+    """The lead's payment rig, its daemon knowing alice's, bob's and the supervisor's test tokens
+    (and any `[web]` keys)."""
     plain = rig_module.rig_settings
-    with mock.patch.object(rig_module, "rig_settings", lambda *args: with_tokens(plain(*args))):
+    with mock.patch.object(rig_module, "rig_settings", lambda *args: with_tokens(plain(*args), **web)):
         async with rig_module.payment_rig(asterisk, overrides) as rig:
             yield rig
 

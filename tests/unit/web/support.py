@@ -102,6 +102,8 @@ class FakePayments:
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
     dialplan: dict[str, DialplanCall] = field(default_factory=dict)
     """Queue/Dial calls by agent, as Asterisk would show them."""
+    settled_calls: dict[str, str] = field(default_factory=dict)
+    """Call id -> the payment a killed daemon left on it, settled at start."""
 
     async def request(self, call_id: str, request: PaymentRequest, agent_id: str | None = None) -> Payment:
         call = self.calls.get(call_id)
@@ -139,6 +141,13 @@ class FakePayments:
 
     def get(self, payment_id: str) -> Payment | None:
         return self.payments.get(payment_id)
+
+    def settled(self, payment: Payment) -> None:
+        self.payments[payment.id] = payment
+        self.settled_calls[payment.call_id] = payment.id
+
+    def settled_on(self, call_id: str) -> str | None:
+        return self.settled_calls.get(call_id)
 
     def abort(self, payment_id: str) -> Payment:
         payment = self.payments.get(payment_id)

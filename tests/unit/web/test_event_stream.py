@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 import aiohttp
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from securepay.ari.models import Channel
 from securepay.calls.dialplan import DialplanCall
 from securepay.events.bus import InProcessBus
 from securepay.flow import Outcome
+from securepay.payments.model import Payment, PaymentRequest, new_payment_id
 from securepay.web import events_ws
 from tests.unit.web.support import (
     ALICE_TOKEN,
@@ -91,6 +96,19 @@ async def test_a_reloaded_panel_still_shows_the_calls_finished_payment() -> None
         snapshot = await receive(await open_stream(rig, ALICE_TOKEN))
         assert snapshot["payment"]["outcome"] == "success"
         assert snapshot["payment"]["transaction_id"] == "60001"
+
+
+async def test_after_a_restart_the_panel_of_an_adopted_call_shows_the_settled_payment() -> None:
+    async with web_rig() as rig:
+        call = rig.add_call()
+        left = Payment(
+            new_payment_id(), call.id, "alice", PaymentRequest("Widget", Decimal("12.00"), "USD", "en")
+        )
+        left.outcome, left.transaction_id = Outcome.SUCCESS, "60002"
+        rig.payments.settled(left)
+        snapshot = await receive(await open_stream(rig, ALICE_TOKEN))
+        assert snapshot["call"]["id"] == call.id and snapshot["call"]["payment_id"] is None
+        assert (snapshot["payment"]["id"], snapshot["payment"]["outcome"]) == (left.id, "success")
 
 
 async def test_the_panel_is_told_when_a_call_arrives() -> None:
@@ -223,3 +241,34 @@ async def test_an_unreachable_bus_closes_the_stream_with_try_again_later() -> No
         closing = await asyncio.wait_for(ws.receive(), 5)
         assert closing.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
         assert ws.close_code == aiohttp.WSCloseCode.TRY_AGAIN_LATER
+
+
+any_text = st.text() | st.builds("{}\udc80{}".format, st.text(max_size=4), st.text(max_size=4))
+"""Text, sometimes with a lone surrogate: JSON can carry one ("\\udc80")."""
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | any_text,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=6,
+)
+first_messages = st.one_of(
+    st.text(),
+    json_values.map(json.dumps),
+    st.fixed_dictionaries(
+        {"type": st.just("auth"), "token": any_text | json_values},
+        optional={"agent_id": any_text | json_values},
+    ).map(json.dumps),
+)
+
+
+async def first_message_refusal(first: str) -> tuple[dict[str, Any], int | None]:
+    async with web_rig() as rig:
+        ws = await rig.client().ws_connect("/api/v1/events")
+        await ws.send_str(first)
+        return await refused(ws)
+
+
+@settings(max_examples=300, derandomize=True, database=None, deadline=None)
+@given(first_messages)
+def test_any_first_message_gets_a_reasoned_refusal_never_a_dropped_socket(first: str) -> None:
+    message, code = asyncio.run(first_message_refusal(first))
+    assert code in (4400, 4401) and message["message"], (first, message, code)

@@ -177,3 +177,4 @@ async def test_unknown_routes_and_methods_answer_in_the_error_shape() -> None:
             assert (resp.status, (await resp.json())["error"]) == (404, "not-found")
         async with client.put("/api/v1/payments/p-1") as resp:
             assert (resp.status, (await resp.json())["error"]) == (405, "method-not-allowed")
+            assert resp.headers["Allow"] == "DELETE, GET, HEAD"

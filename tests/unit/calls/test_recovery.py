@@ -1,0 +1,82 @@
+"""A caller left in a payment bridge by a killed daemon: back with the agent at once, told the right thing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from securepay.calls.recovery import PROMPT_VARIABLE, RECOVERY_PROMPT, RETURNING_PROMPT, recover
+from securepay.calls.registry import Call, CallRegistry
+
+CALL = "c-0123456789ab"
+PAYMENT = "p-00000000000000a1"
+
+
+@dataclass
+class Language:
+    language: str = "en"
+
+
+@dataclass
+class FakeRest:
+    """Asterisk as a killed daemon left it: the agent's bridge, and the caller in a payment bridge."""
+
+    played: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    bridged: list[tuple[str, str]] = field(default_factory=list)
+    stopped: list[str] = field(default_factory=list)
+
+    async def list_bridges(self) -> list[dict[str, Any]]:
+        return [
+            {"id": "b-call", "name": f"securepay/call/{CALL}/alice", "channels": [f"{CALL}-agent"]},
+            {"id": "b-pay", "name": f"securepay/pay/{PAYMENT}/{CALL}", "channels": ["caller-1"]},
+        ]
+
+    async def get_channel(self, channel_id: str) -> Language:
+        return Language()
+
+    async def get_variable(self, channel_id: str, name: str) -> str:
+        return f"{PAYMENT}-7" if (channel_id, name) == ("caller-1", PROMPT_VARIABLE) else ""
+
+    async def stop_playback(self, playback_id: str) -> None:
+        assert not self.bridged, "the prompt holds the channel: stop it before moving the caller"
+        self.stopped.append(playback_id)
+
+    async def stop_bridge_moh(self, bridge_id: str) -> None:
+        return None
+
+    async def destroy_bridge(self, bridge_id: str) -> None:
+        return None
+
+    async def add_to_bridge(self, bridge_id: str, channel_id: str) -> None:
+        self.bridged.append((bridge_id, channel_id))
+
+    async def play(self, channel_id: str, media: tuple[str, ...], lang: str = "") -> None:
+        self.played.append((channel_id, tuple(media)))
+
+
+async def to_fallback(call: Call) -> None:
+    raise AssertionError("the agent is still there")
+
+
+@pytest.mark.parametrize(
+    ("submitted", "prompt"),
+    [(False, RECOVERY_PROMPT), (True, RETURNING_PROMPT)],
+    ids=["not-charged", "charged"],
+)
+async def test_the_caller_is_back_with_the_agent_and_told_failure_only_if_no_charge_was_sent(
+    submitted: bool, prompt: tuple[str, ...]
+) -> None:
+    rest, registry, asked = FakeRest(), CallRegistry(), []
+
+    async def charge_submitted(payment_id: str) -> bool:
+        asked.append(payment_id)
+        return submitted
+
+    await recover(rest, registry, "en", to_fallback, charge_submitted)  # type: ignore[arg-type]
+    assert rest.stopped == [f"{PAYMENT}-7"]  # the prompt the dead daemon left playing
+    assert rest.bridged == [("b-call", "caller-1")] and asked == [PAYMENT]
+    assert rest.played == [("caller-1", prompt)]
+    call = registry.get(CALL)
+    assert call is not None and call.caller_channel == "caller-1" and call.payment_id is None
