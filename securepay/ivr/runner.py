@@ -223,7 +223,7 @@ class PaymentRunner:
         playback = playback_id(self.payment.id, prompt_id)
         self._playbacks[playback] = prompt_id
         try:
-            await self._rest.set_variable(self.call.caller_channel, PROMPT_VARIABLE, playback_id)
+            await self._rest.set_variable(self.call.caller_channel, PROMPT_VARIABLE, playback)
             await self._rest.play(
                 self.call.caller_channel, media, playback_id=playback, lang=self.payment.request.language
             )
