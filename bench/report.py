@@ -45,9 +45,7 @@ class Target:
             return f"missed: {self.measured:g}{self.unit}, {self.limit / self.measured:.1f}x short"
         over = self.measured - self.limit
         if over == 0:
-            return (
-                f"missed: at the limit, not below it (the clock's resolution: {self.unit.strip() or 'units'})"
-            )
+            return "missed: equal to the limit, not below it"
         return f"missed by {over:.3g}{self.unit} ({self.measured / self.limit:.1f}x the limit)"
 
 
