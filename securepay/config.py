@@ -95,6 +95,7 @@ class PaymentsConfig(Section):
     default_currency: str = Field("USD", pattern=r"^[A-Z]{3}$")
     default_language: str = "en"
     languages: tuple[str, ...] = ("en", "es")
+    default_mode: Literal["private", "assisted"] = "private"
 
 
 class IvrConfig(Section):

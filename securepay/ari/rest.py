@@ -139,6 +139,13 @@ class AriRest:
     async def stop_channel_moh(self, channel_id: str) -> None:
         await self.request("DELETE", f"/channels/{channel_id}/moh")
 
+    async def mute_from(self, channel_id: str) -> None:
+        """Drop the audio Asterisk receives from the channel (its DTMF still arrives)."""
+        await self.request("POST", f"/channels/{channel_id}/mute", [("direction", "in")])
+
+    async def unmute_from(self, channel_id: str) -> None:
+        await self.request("DELETE", f"/channels/{channel_id}/mute", [("direction", "in")])
+
     async def get_variable(self, channel_id: str, name: str) -> str:
         data = await self.request("GET", f"/channels/{channel_id}/variable", [("variable", name)])
         return str(data.get("value", ""))

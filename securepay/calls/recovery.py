@@ -107,7 +107,12 @@ async def _recover_call(
         await to_fallback(call)
         return
     if was_paying:
+        if agent_channel not in orphan.call_bridge["channels"]:
+            # An assisted payment had the agent in the payment's bridge too.
+            await rest.add_to_bridge(call.bridge_id, agent_channel)
         await rest.add_to_bridge(call.bridge_id, caller)
+        with contextlib.suppress(AriError):  # muted while keying an assisted payment
+            await rest.unmute_from(caller)
         charged = [pid for pid in orphan.payment_ids if await charge_submitted(pid)]
         await rest.play(caller, RETURNING_PROMPT if charged else RECOVERY_PROMPT, lang=call.language)
         log.warning(

@@ -20,7 +20,8 @@ from securepay.payments.model import Payment
 
 log = logging.getLogger("securepay.events")
 
-SCHEMA = "securepay.event/1"
+SCHEMA = "securepay.event/2"
+"""Version 2 (events-v2.schema.json) adds payment.entry and mode; see the README's Events."""
 STATE_TTL_S = 12 * 3600
 SETTLED_SEQ = 1_000_000
 """The seq of a result published after a restart: the run that published the payment's

@@ -5,12 +5,14 @@ the IVR shell feeds events to ``PaymentFlow.handle`` and performs the actions it
 """
 
 from securepay.flow.actions import (
+    ENTRY_ERRORS,
     Action,
     CancelTimer,
     Charge,
     Fallback,
     Finished,
     Play,
+    PublishEntry,
     PublishStep,
     ReturnCaller,
     StartTimer,
@@ -23,6 +25,7 @@ from securepay.flow.card import (
     CardStatus,
     ExpiryCheck,
     ExpiryStatus,
+    brand_by_iin,
     check_cvc,
     check_expiry,
     check_postal_code,
@@ -34,6 +37,8 @@ from securepay.flow.card import (
 from securepay.flow.events import (
     AgentAbort,
     AgentHungUp,
+    AgentRestart,
+    AgentSubmit,
     CallerHungUp,
     Digit,
     Event,
@@ -51,10 +56,13 @@ from securepay.flow.settings import FlowSettings
 from securepay.flow.steps import Step, StepStatus
 
 __all__ = [
+    "ENTRY_ERRORS",
     "KNOWN_BRANDS",
     "Action",
     "AgentAbort",
     "AgentHungUp",
+    "AgentRestart",
+    "AgentSubmit",
     "CallerHungUp",
     "CancelTimer",
     "CardCheck",
@@ -75,6 +83,7 @@ __all__ = [
     "PaymentFlow",
     "Play",
     "PromptFinished",
+    "PublishEntry",
     "PublishStep",
     "ReturnCaller",
     "Start",
@@ -85,6 +94,7 @@ __all__ = [
     "StopPlayback",
     "TimerFired",
     "amount_media",
+    "brand_by_iin",
     "check_cvc",
     "check_expiry",
     "check_postal_code",

@@ -59,6 +59,38 @@ class PublishStep:
 
 
 @dataclass(frozen=True)
+class PublishEntry:
+    """Tell the agent's panel how a card field is filling in, without a digit of it.
+
+    Sent at each key of an entry, when the entry is complete (valid, awaiting the caller's
+    confirmation), when a field is (re-)asked, and when an entry is refused. ``masked``
+    shows one bullet per key (``•••• •••• •••• 1111`` once a card number is complete,
+    ``••/••`` for an expiry); ``brand`` is the card brand as soon as the IIN tells it;
+    ``error`` is the entry error type (``ENTRY_ERRORS``) of the attempt just refused.
+    """
+
+    step: Step
+    digits_entered: int
+    masked: str
+    brand: str | None
+    complete: bool
+    attempt: int
+    error: str | None
+
+
+ENTRY_ERRORS = (
+    "invalid-card-number",
+    "card-type-not-accepted",
+    "invalid-expiry",
+    "card-expired",
+    "invalid-cvc",
+    "invalid-postal-code",
+    "input-timeout",
+)
+"""Every ``PublishEntry.error`` value."""
+
+
+@dataclass(frozen=True)
 class Charge:
     """Charge the card and feed back ``GatewayResult``. The flow wipes ``card`` when that
     result is fed back, so the shell must keep neither it nor copies beyond the charge."""
@@ -89,6 +121,15 @@ class Finished:
 
 
 Action = (
-    Play | StopPlayback | StartTimer | CancelTimer | PublishStep | Charge | ReturnCaller | Fallback | Finished
+    Play
+    | StopPlayback
+    | StartTimer
+    | CancelTimer
+    | PublishStep
+    | PublishEntry
+    | Charge
+    | ReturnCaller
+    | Fallback
+    | Finished
 )
 """Anything ``PaymentFlow.handle`` returns."""

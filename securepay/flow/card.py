@@ -124,6 +124,18 @@ def _brand_by_iin(digits: bytes | bytearray) -> _Brand | None:
     return None
 
 
+def brand_by_iin(digits: bytes | bytearray) -> str | None:
+    """The brand of a card number being keyed, as soon as its first digits tell it.
+
+    Brands' IIN ranges do not overlap, so the first match on a prefix is final; ``None``
+    until enough digits are in (or for an unknown IIN). Reads the buffer in place.
+    """
+    if not _all_digits(digits):
+        return None
+    brand = _brand_by_iin(digits)
+    return brand.name if brand else None
+
+
 def validate_card_number(digits: bytes | bytearray, accepted_brands: Collection[str]) -> CardCheck:
     """Check a PAN: digits only, a known IIN, a length that brand issues, and Luhn.
 

@@ -7,6 +7,8 @@ unit tests drive the flow the same way, and a recorded event list replays exactl
 from dataclasses import dataclass
 from enum import Enum
 
+from securepay.flow.steps import Step
+
 _DTMF_KEYS = frozenset("0123456789*#")
 
 
@@ -79,6 +81,19 @@ class AgentAbort:
 
 
 @dataclass(frozen=True)
+class AgentRestart:
+    """The agent asks for one field to be keyed again (assisted mode): the caller may have
+    told them it was wrong. Only the card fields (card_number, expiry, cvc, postal_code)."""
+
+    step: Step
+
+
+@dataclass(frozen=True)
+class AgentSubmit:
+    """The agent submits the payment once the caller has confirmed every field (assisted mode)."""
+
+
+@dataclass(frozen=True)
 class InternalFailure:
     """The shell cannot carry on (for example ARI refuses to play): end now.
 
@@ -97,6 +112,8 @@ Event = (
     | CallerHungUp
     | AgentHungUp
     | AgentAbort
+    | AgentRestart
+    | AgentSubmit
     | InternalFailure
 )
 """Anything ``PaymentFlow.handle`` accepts."""

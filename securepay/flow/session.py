@@ -13,6 +13,14 @@ Conventions the shell relies on:
 * At most one timer runs at a time; an event with a stale prompt or timer id is ignored.
 * Prompt and timer ids come from one counter per flow, so they never repeat.
 * ``Finished`` is always the last action; afterwards ``handle`` returns ``[]``.
+
+Partial results: every key of a card field, every complete, refused or re-asked entry is
+also published as a ``PublishEntry`` (counts, bullets, brand, attempt, error type), so an
+agent's screen fills in while the digits themselves stay here.
+
+Assisted mode (``FlowSettings.assisted``): the agent stays on the call. The agent may ask
+for one field again (``AgentRestart``), and the charge waits for ``AgentSubmit`` once the
+caller has confirmed every field (state ``READY``).
 """
 
 from datetime import date
@@ -27,6 +35,7 @@ from securepay.flow.actions import (
     Fallback,
     Finished,
     Play,
+    PublishEntry,
     PublishStep,
     ReturnCaller,
     StartTimer,
@@ -36,6 +45,7 @@ from securepay.flow.card import (
     CardDetails,
     CardStatus,
     ExpiryStatus,
+    brand_by_iin,
     check_cvc,
     check_expiry,
     check_postal_code,
@@ -46,6 +56,8 @@ from securepay.flow.card import (
 from securepay.flow.events import (
     AgentAbort,
     AgentHungUp,
+    AgentRestart,
+    AgentSubmit,
     CallerHungUp,
     Digit,
     Event,
@@ -78,6 +90,8 @@ class State(Enum):
     CVC_CONFIRM = "cvc-confirm"
     POSTAL_CODE_ENTRY = "postal-code-entry"
     POSTAL_CODE_CONFIRM = "postal-code-confirm"
+    READY = "ready"
+    """Assisted mode: every field is confirmed and the agent has yet to submit."""
     PROCESSING = "processing"
     CLOSING = "closing"
     FINISHED = "finished"
@@ -101,14 +115,19 @@ _CONFIRM_STEPS = {state: step for step, state in _CONFIRM_STATES.items()}
 _STATE_STEPS = {**_ENTRY_STEPS, **_CONFIRM_STEPS, State.PROCESSING: Step.PROCESSING}
 # States in which the caller is answering a question: digits barge in, timers run.
 _COLLECTING = frozenset(_STATE_STEPS) - {State.PROCESSING}
-_ABORTABLE = _COLLECTING | {State.NEW, State.INTRO}
-_NEXT_STEP = {
-    Step.AMOUNT: Step.CARD_NUMBER,
-    Step.CARD_NUMBER: Step.EXPIRY,
-    Step.EXPIRY: Step.CVC,
-    Step.CVC: Step.POSTAL_CODE,
-    Step.POSTAL_CODE: Step.PROCESSING,
+_ABORTABLE = _COLLECTING | {State.NEW, State.INTRO, State.READY}
+_FIELDS = (Step.CARD_NUMBER, Step.EXPIRY, Step.CVC, Step.POSTAL_CODE)
+"""The card fields, in the order the caller keys them."""
+# The entry error type the panel gets for each invalid-entry prompt.
+_ENTRY_ERRORS = {
+    "card-invalid": "invalid-card-number",
+    "card-not-accepted": "card-type-not-accepted",
+    "expiry-invalid": "invalid-expiry",
+    "card-expired": "card-expired",
+    "cvc-invalid": "invalid-cvc",
+    "postal-code-invalid": "invalid-postal-code",
 }
+_BULLET = "\u2022"
 # The message that opens the closing prompt of a flow that ends before the charge.
 _ENDING_PROMPTS = {
     Outcome.AMOUNT_DECLINED: "amount-declined",
@@ -179,6 +198,25 @@ class PaymentFlow:
         return self._state in _ABORTABLE
 
     @property
+    def keying(self) -> bool:
+        """Whether the caller is keying a card field (not answering a 1-or-2 question)."""
+        return self._state in _ENTRY_STEPS
+
+    @property
+    def can_submit(self) -> bool:
+        """Whether ``AgentSubmit`` would charge: assisted, and every field confirmed."""
+        return self._state is State.READY
+
+    def can_restart(self, step: Step) -> bool:
+        """Whether ``AgentRestart(step)`` would act: a card field the caller has reached,
+        while the caller is still answering (not once the charge is submitted)."""
+        return (
+            step in _FIELDS
+            and (self._state in _COLLECTING or self._state is State.READY)
+            and self._steps[step] is not StepStatus.WAITING
+        )
+
+    @property
     def finished(self) -> bool:
         """Whether ``Finished`` has been emitted."""
         return self._state is State.FINISHED
@@ -202,9 +240,14 @@ class PaymentFlow:
                 return self._caller_hung_up()
             case AgentHungUp():
                 self._agent_gone = True
-                return []
+                # Nobody is left to submit what the caller has confirmed: charge now.
+                return self._charge() if self.can_submit else []
             case AgentAbort():
                 return self._end_early(Outcome.AGENT_CANCELLED) if self.can_abort else []
+            case AgentRestart(step=step):
+                return self._restart(step) if self.can_restart(step) else []
+            case AgentSubmit():
+                return self._charge() if self.can_submit else []
             case InternalFailure(reason=reason):
                 return self._internal_failure(reason)
         raise TypeError(f"not a payment flow event: {type(event).__name__}")
@@ -215,10 +258,10 @@ class PaymentFlow:
         if self._state is not State.NEW:
             return []
         self._state = State.INTRO
-        return [self._play(sound("intro"))]
+        return [self._play(sound("intro-assisted" if self._settings.assisted else "intro"))]
 
     def _key(self, key: str) -> list[Action]:
-        if self._state is State.INTRO:
+        if self._state is State.INTRO or self._state is State.READY:
             # The intro says "press star at any time"; nothing else is asked yet.
             return self._end_early(Outcome.CALLER_CANCELLED) if key == "*" else []
         if self._state not in _COLLECTING:
@@ -250,6 +293,9 @@ class PaymentFlow:
         if self._state is State.PROCESSING:
             # "Please wait" is over; if the gateway has already answered, say so now.
             return [] if self._charging else self._close(self._result_media())
+        if self._state is State.READY:
+            # The agent submits while talking to the caller: no timer runs.
+            return []
         return self._hand_back()
 
     def _timer_fired(self, timer_id: int) -> list[Action]:
@@ -260,7 +306,9 @@ class PaymentFlow:
         if entry_step is not None and self._entry:
             # A pause after the first key: take the entry as typed.
             return self._submit(entry_step)
-        return self._end_early(Outcome.INPUT_TIMEOUT)
+        step = _STATE_STEPS.get(self._state)
+        timed_out = [self._publish_field(step, "input-timeout")] if step in _FIELDS else []
+        return timed_out + self._end_early(Outcome.INPUT_TIMEOUT)
 
     def _gateway_result(self, result: GatewayResult) -> list[Action]:
         if not self._charging:
@@ -312,9 +360,10 @@ class PaymentFlow:
         if key == "#":
             return self._submit(step)
         self._entry.append(ord(key))
+        keyed = self._publish_field(step)
         if len(self._entry) >= self._max_length(step):
-            return self._submit(step)
-        return [self._start_timer(self._settings.interdigit_timeout_s)]
+            return [keyed, *self._submit(step)]
+        return [keyed, self._start_timer(self._settings.interdigit_timeout_s)]
 
     def _max_length(self, step: Step) -> int:
         if step is Step.CARD_NUMBER:
@@ -329,10 +378,14 @@ class PaymentFlow:
         error = self._store(step)
         if error is not None:
             if self._count_failure(step):
-                return self._end_early(Outcome.TOO_MANY_FAILED_ATTEMPTS, error)
+                refused = self._publish_field(step, _ENTRY_ERRORS[error])
+                return [refused, *self._end_early(Outcome.TOO_MANY_FAILED_ATTEMPTS, error)]
             return self._ask_entry(step, error)
         self._state = _CONFIRM_STATES[step]
-        return [self._play(*self._readback(step), sound("confirm-or-reenter"))]
+        return [
+            self._publish_field(step),
+            self._play(*self._readback(step), sound("confirm-or-reenter")),
+        ]
 
     def _store(self, step: Step) -> str | None:
         """Validate the typed entry and move it into the card; return the error prompt
@@ -400,16 +453,20 @@ class PaymentFlow:
         if step is Step.CARD_NUMBER:
             self._brand = self._card.brand
             self._last4 = self._card.last4
-        following = _NEXT_STEP[step]
-        if following is Step.PROCESSING:
-            return actions + self._charge()
-        return actions + self._ask_entry(following)
+        following = next((field for field in _FIELDS if self._steps[field] is not StepStatus.COMPLETED), None)
+        if following is not None:
+            return actions + self._ask_entry(following)
+        if self._settings.assisted and not self._agent_gone:
+            self._state = State.READY
+            return [*actions, self._play(sound("agent-will-submit"))]
+        return actions + self._charge()
 
     def _clear(self, step: Step) -> None:
         card = self._card
         if step is Step.CARD_NUMBER:
             wipe_buffer(card.pan)
             card.brand = None
+            self._brand = self._last4 = None
         elif step is Step.EXPIRY:
             wipe_buffer(card.exp_month)
             wipe_buffer(card.exp_year)
@@ -423,7 +480,27 @@ class PaymentFlow:
         self._state = _ENTRY_STATES[step]
         media = [sound(error)] if error else []
         media.append(sound(self._entry_prompt(step)))
-        return [self._play(*media), self._publish(step, StepStatus.ENTERING, error)]
+        return [
+            self._play(*media),
+            self._publish(step, StepStatus.ENTERING, error),
+            self._publish_field(step, _ENTRY_ERRORS.get(error or "")),
+        ]
+
+    def _restart(self, step: Step) -> list[Action]:
+        """The agent asked for ``step`` again: drop it (and the CVC with a new card number,
+        whose brand sets the CVC's length) and whatever the caller was keying, then ask."""
+        actions = self._stop_prompt() + self._cancel_timer()
+        wipe_buffer(self._entry)
+        dropped = {step, _STATE_STEPS.get(self._state)}
+        if step is Step.CARD_NUMBER:
+            dropped.add(Step.CVC)
+        for field in _FIELDS:
+            if field not in dropped:
+                continue
+            self._clear(field)
+            if field is not step and self._steps[field] is not StepStatus.WAITING:
+                actions.append(self._publish(field, StepStatus.WAITING))
+        return actions + self._ask_entry(step, "reenter-requested")
 
     def _entry_prompt(self, step: Step) -> str:
         if step is Step.CARD_NUMBER:
@@ -478,7 +555,8 @@ class PaymentFlow:
         self._promised_return = not self._agent_gone
         if self._agent_gone:
             media += [sound("agent-unavailable"), sound("goodbye")]
-        else:
+        elif not self._settings.assisted:
+            # In assisted mode the agent never left: there is nobody to return to.
             media.append(sound("returning-to-agent"))
         return [self._play(*media)]
 
@@ -523,8 +601,30 @@ class PaymentFlow:
 
     def _publish(self, step: Step, status: StepStatus, error: str | None = None) -> PublishStep:
         self._steps[step] = status
-        attempt = min(self._failures[step] + 1, self._settings.max_attempts)
-        return PublishStep(step, status, attempt, error)
+        return PublishStep(step, status, self._attempt(step), error)
+
+    def _attempt(self, step: Step) -> int:
+        return min(self._failures[step] + 1, self._settings.max_attempts)
+
+    def _publish_field(self, step: Step, error: str | None = None) -> PublishEntry:
+        """How ``step``'s field stands: the keys typed so far while it is being keyed,
+        else the stored value once complete; as bullets, never digits."""
+        card = self._card
+        complete = self._state is not _ENTRY_STATES[step]
+        if not complete:
+            count, last4 = len(self._entry), ""
+            brand = brand_by_iin(self._entry) if step is Step.CARD_NUMBER else None
+        else:
+            count = {
+                Step.CARD_NUMBER: len(card.pan),
+                Step.EXPIRY: 4 if card.exp_month else 0,
+                Step.CVC: len(card.cvc),
+                Step.POSTAL_CODE: len(card.postal_code),
+            }[step]
+            last4 = card.last4 if step is Step.CARD_NUMBER else ""
+            brand = card.brand if step is Step.CARD_NUMBER else None
+        masked = _masked(step, count, last4)
+        return PublishEntry(step, count, masked, brand, complete, self._attempt(step), error)
 
     def _fail_current_step(self, outcome: Outcome) -> list[Action]:
         step = _STATE_STEPS.get(self._state)
@@ -535,3 +635,15 @@ class PaymentFlow:
     def _discard_card(self) -> None:
         self._card.wipe()
         wipe_buffer(self._entry)
+
+
+def _masked(step: Step, count: int, last4: str) -> str:
+    """``count`` keys as bullets in the field's shape: a card number in groups of four
+    (its last four shown once ``last4`` is given), an expiry as ``••/••``."""
+    if step is Step.CARD_NUMBER:
+        hidden = count - len(last4)
+        groups = [_BULLET * min(4, hidden - start) for start in range(0, hidden, 4)]
+        return " ".join([*groups, last4] if last4 else groups)
+    if step is Step.EXPIRY and count > 2:
+        return _BULLET * 2 + "/" + _BULLET * (count - 2)
+    return _BULLET * count

@@ -21,6 +21,9 @@ class FlowSettings:
     postal_code_max: int = 5
     max_card_digits: int = 19
     expiry_max_years: int = 20
+    assisted: bool = False
+    """The agent stays on the line: the caller hears the assisted intro, is not told they
+    are returning to the agent, and the charge waits for the agent's ``AgentSubmit``."""
 
     def validate(self) -> None:
         """Raise ``ValueError`` naming the first field whose value cannot work."""

@@ -1,7 +1,15 @@
 """Runs one payment flow on a live call: performs its actions over ARI, feeds events back.
 
-The caller leaves the agent's bridge for a private one before the first prompt,
-because DTMF crosses a mixing bridge: not one card digit may reach the agent's leg.
+DTMF crosses a mixing bridge, and not one card digit may reach the agent's leg. In
+private mode the caller leaves the agent's bridge for a private one before the first
+prompt. In assisted mode caller and agent move together into the payment's bridge, the
+caller added with `absorbDTMF`: Asterisk still raises the caller's ChannelDtmfReceived
+to us but passes no digit into the bridge, and prompts played on the caller's channel
+are heard by the caller only (both measured on the rig, see the README). That bridge
+is `mixing,dtmf_events`, so it never goes native (RTP peer to peer, past Asterisk).
+While the caller keys a card field the caller's audio is muted toward the bridge, so a
+phone that sends DTMF as in-band tones gets no tone to the agent either (Asterisk's DSP
+still detects the digits: muting drops voice frames after the channel driver).
 Whatever happens (an ARI error, a bug, a lost gateway answer), the `finally` path puts
 the caller back with the agent or on to the fallback context.
 """
@@ -25,6 +33,8 @@ from securepay.flow import (
     Action,
     AgentAbort,
     AgentHungUp,
+    AgentRestart,
+    AgentSubmit,
     CallerHungUp,
     CancelTimer,
     Charge,
@@ -37,6 +47,7 @@ from securepay.flow import (
     PaymentFlow,
     Play,
     PromptFinished,
+    PublishEntry,
     PublishStep,
     ReturnCaller,
     Start,
@@ -99,6 +110,7 @@ class PaymentRunner:
         self._timers: dict[int, asyncio.TimerHandle] = {}
         self._playbacks: dict[str, int] = {}
         self._private_bridge: str | None = None
+        self._caller_muted = False
         self._caller_placed = False
         self._caller_gone = False
         self._charge_task: asyncio.Task[None] | None = None
@@ -128,6 +140,16 @@ class PaymentRunner:
     def abort(self) -> None:
         self._queue.put_nowait(AgentAbort())
 
+    def restart(self, step: Step) -> None:
+        self._queue.put_nowait(AgentRestart(step))
+
+    def submit(self) -> None:
+        self._queue.put_nowait(AgentSubmit())
+
+    @property
+    def assisted(self) -> bool:
+        return self.payment.request.mode == "assisted"
+
     def stop_for_shutdown(self) -> None:
         """The daemon is stopping: end now and hand the caller back (not while charging)."""
         if self.flow.can_abort:
@@ -146,6 +168,7 @@ class PaymentRunner:
                 item=self.payment.request.item,
                 amount=f"{self.payment.request.amount:.2f}",
                 currency=self.payment.request.currency,
+                mode=self.payment.request.mode,
             )
             await self._enter_ivr()
             await self._feed(Start())
@@ -167,8 +190,18 @@ class PaymentRunner:
         actions = self.flow.handle(event)
         self.payment.steps.update(self.flow.steps)
         await self._announce_cancellation()
+        await self._mute_while_keying()
         for action in actions:
             await self._perform(action)
+
+    async def _mute_while_keying(self) -> None:
+        """Assisted mode: the agent hears nothing from the caller while a field is keyed."""
+        keying = self.assisted and self.flow.keying and not self._caller_gone
+        if keying != self._caller_muted:
+            self._caller_muted = keying
+            mute = self._rest.mute_from if keying else self._rest.unmute_from
+            with contextlib.suppress(AriNotFound):  # the caller just hung up: CallerHungUp follows
+                await mute(self.call.caller_channel)
 
     async def _announce_cancellation(self) -> None:
         """Tell the panel at once when the caller or agent cancels, before the goodbye plays."""
@@ -201,6 +234,8 @@ class PaymentRunner:
                     handle.cancel()
             case PublishStep():
                 self._publish_step(action)
+            case PublishEntry():
+                self._publish_entry(action)
             case Charge(card=card):
                 self.payment.state = "processing"
                 self._charge_task = asyncio.create_task(
@@ -253,31 +288,59 @@ class PaymentRunner:
             error=action.error,
         )
 
+    def _publish_entry(self, action: PublishEntry) -> None:
+        entry = {
+            "step": action.step.value,
+            "digits_entered": action.digits_entered,
+            "masked": action.masked,
+            "brand": action.brand,
+            "complete": action.complete,
+            "attempt": action.attempt,
+            "error": action.error,
+        }
+        self.payment.fields[action.step.value] = entry
+        self._events.publish_soon("payment.entry", **entry)
+
     async def _enter_ivr(self) -> None:
-        """Caller out of the agent's bridge, into a private one; hold music for the agent."""
+        """Private: the caller out of the agent's bridge into the payment's, hold music for
+        the agent. Assisted: both into the payment's bridge, the caller's DTMF absorbed."""
         rest, call = self._rest, self.call
         self._private_bridge = await rest.create_bridge(
             "mixing,dtmf_events", name=f"securepay/pay/{self.payment.id}/{call.id}"
         )
         await rest.remove_from_bridge(call.bridge_id, call.caller_channel)
         self._caller_placed = False
-        await rest.add_to_bridge(self._private_bridge, call.caller_channel)
+        await rest.add_to_bridge(self._private_bridge, call.caller_channel, absorb_dtmf=self.assisted)
         await self._recordings.mute(call)
-        with contextlib.suppress(AriError):
-            await rest.start_bridge_moh(call.bridge_id, self._moh_class)
+        if self.assisted and call.agent_channel is not None:
+            await rest.remove_from_bridge(call.bridge_id, call.agent_channel)
+            await rest.add_to_bridge(self._private_bridge, call.agent_channel)
+        elif not self.assisted:
+            with contextlib.suppress(AriError):
+                await rest.start_bridge_moh(call.bridge_id, self._moh_class)
         self.payment.state = "in-ivr"
 
     async def _leave_private_bridge(self) -> None:
         rest = self._rest
-        with contextlib.suppress(AriError):
-            await rest.stop_bridge_moh(self.call.bridge_id)
+        if not self.assisted:
+            with contextlib.suppress(AriError):
+                await rest.stop_bridge_moh(self.call.bridge_id)
         if self._private_bridge is not None:
+            agent = self.call.agent_channel
+            if self.assisted and agent is not None:
+                with contextlib.suppress(AriError):
+                    await rest.remove_from_bridge(self._private_bridge, agent)
+                    await rest.add_to_bridge(self.call.bridge_id, agent)
             with contextlib.suppress(AriError):
                 await rest.remove_from_bridge(self._private_bridge, self.call.caller_channel)
             with contextlib.suppress(AriError):
                 await rest.destroy_bridge(self._private_bridge)
             self._private_bridge = None
             await self._recordings.unmute(self.call)
+        if self._caller_muted:
+            self._caller_muted = False
+            with contextlib.suppress(AriError):
+                await rest.unmute_from(self.call.caller_channel)
 
     async def _return_caller(self) -> None:
         await self._leave_private_bridge()

@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from securepay.flow import Outcome, Step, StepStatus
 
@@ -25,6 +25,9 @@ class PaymentRequest:
     currency: str
     language: str
     crm_record_id: str | None = None
+    mode: Literal["private", "assisted"] = "private"
+    """private: the caller leaves the agent for the payment; assisted: the agent stays on
+    the line, the caller's digits absorbed before they reach the agent."""
 
 
 @dataclass
@@ -35,6 +38,8 @@ class Payment:
     request: PaymentRequest
     state: str = "starting"
     steps: dict[Step, StepStatus] = field(default_factory=lambda: dict.fromkeys(Step, StepStatus.WAITING))
+    fields: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """The latest ``payment.entry`` of each card field (bullets and brand, never digits)."""
     last_error: str | None = None
     """What went wrong at the latest step event (a prompt name such as "card-invalid")."""
     error_count: int = 0
@@ -61,9 +66,11 @@ class Payment:
             "amount": f"{self.request.amount:.2f}",
             "currency": self.request.currency,
             "language": self.request.language,
+            "mode": self.request.mode,
             "crm_record_id": self.request.crm_record_id,
             "state": self.state,
             "steps": {step.value: status.value for step, status in self.steps.items()},
+            "fields": dict(self.fields),
             "last_error": self.last_error,
             "outcome": self.outcome.value if self.outcome else None,
             "reason": self.reason,

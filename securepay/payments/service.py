@@ -19,7 +19,7 @@ from securepay.calls.registry import Call, CallRegistry
 from securepay.config import Settings
 from securepay.events.bus import EventBus
 from securepay.events.publisher import PaymentEvents
-from securepay.flow import FlowSettings, PaymentFlow, State
+from securepay.flow import FlowSettings, PaymentFlow, State, Step
 from securepay.gateway.base import Gateway
 from securepay.ivr.runner import PaymentRunner, payment_of_playback
 from securepay.logs import ids
@@ -97,7 +97,8 @@ class PaymentService:
         assert self.to_fallback is not None and self.end_call is not None
         payment = Payment(new_payment_id(), call.id, call.agent_id, request)
         events = self._events[payment.id] = PaymentEvents(self._bus, payment, call)
-        flow = PaymentFlow(request.amount, request.currency, self._flow_settings, datetime.now(UTC).date())
+        flow_settings = replace(self._flow_settings, assisted=request.mode == "assisted")
+        flow = PaymentFlow(request.amount, request.currency, flow_settings, datetime.now(UTC).date())
         runner = PaymentRunner(
             payment,
             call,
@@ -157,13 +158,41 @@ class PaymentService:
         runner = self._runners.get(payment_id)
         return runner.flow.state if runner else None
 
-    def abort(self, payment_id: str) -> Payment:
+    def _running(self, payment_id: str) -> tuple[Payment, PaymentRunner]:
         payment = self._payments.get(payment_id)
         if payment is None:
             raise PaymentError("unknown-payment", f"no payment {payment_id}")
         runner = self._runners.get(payment_id)
         if runner is None or payment.finished:
             raise PaymentError("payment-finished", f"payment {payment_id} has already finished")
+        return payment, runner
+
+    def _assisted(self, payment_id: str) -> tuple[Payment, PaymentRunner]:
+        payment, runner = self._running(payment_id)
+        if not runner.assisted:
+            raise PaymentError("not-assisted", "only an assisted payment takes the agent's restart or submit")
+        return payment, runner
+
+    def restart(self, payment_id: str, step: Step) -> Payment:
+        """The agent asks the caller to key one field again (assisted mode)."""
+        payment, runner = self._assisted(payment_id)
+        if not runner.flow.can_restart(step):
+            raise PaymentError(
+                "field-not-reached", f"the caller has not reached {step.value}, or the charge is submitted"
+            )
+        runner.restart(step)
+        return payment
+
+    def submit(self, payment_id: str) -> Payment:
+        """The agent submits the charge once the caller confirmed every field (assisted mode)."""
+        payment, runner = self._assisted(payment_id)
+        if not runner.flow.can_submit:
+            raise PaymentError("not-ready", "the caller has not confirmed every field yet")
+        runner.submit()
+        return payment
+
+    def abort(self, payment_id: str) -> Payment:
+        payment, runner = self._running(payment_id)
         if not runner.flow.can_abort:
             raise PaymentError("charge-in-progress", "the card is being charged; the result is on its way")
         runner.abort()

@@ -54,6 +54,11 @@ exten => _dial-.,1,Set(CHANNEL(language)=en)
 ; The agent's phone: securepay dials it; the driver answers it in its own app.
 exten => agentphone,1,Stasis(securepay-driver,agentphone)
  same => n,Hangup()
+; The agent's phone, recording what the agent hears (the phone's receive direction) to
+; <spool>/monitor/agent-heard-<channel id>.wav, for tests that measure the agent's audio.
+exten => agentphone-recorded,1,MixMonitor(agent-${UNIQUEID}.wav,r(agent-heard-${UNIQUEID}.wav))
+ same => n,Stasis(securepay-driver,agentphone)
+ same => n,Hangup()
 
 [securepay-test-fallback]
 ; Tests point [ivr] fallback_context here to see a caller arrive in the fallback.

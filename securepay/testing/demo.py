@@ -90,6 +90,9 @@ async def pay(daemon: Daemon, bus: RedisBus, phones: Phones, token: str) -> dict
                 )
                 if event["status"] == "entering" and event["step"] in KEYS_FOR_STEP:
                     await phones.key(KEYS_FOR_STEP[event["step"]])
+            elif event["type"] == "payment.entry" and event["complete"]:
+                brand = f"{event['brand']} " if event["brand"] else ""
+                say(f"  {event['step']:<12} the panel shows {brand}{event['masked']}")
             elif event["type"] == "payment.result":
                 return event
     raise RuntimeError("the event stream ended before the result")

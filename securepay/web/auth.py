@@ -230,6 +230,7 @@ async def whoami(request: web.Request) -> web.Response:
             "name": principal.name,
             "currency": payments.default_currency,
             "max_amount": f"{payments.max_amount:.2f}",
+            "default_mode": payments.default_mode,
         }
     )
 

@@ -6,12 +6,15 @@ payments only (403 otherwise), a supervisor reaches all.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from aiohttp import web
 from pydantic import ValidationError
 
 from securepay.calls.dialplan import DialplanCall
 from securepay.calls.registry import Call, CallRegistry
 from securepay.config import Settings
+from securepay.flow import Step
 from securepay.payments.model import Payment, PaymentRequest
 from securepay.payments.service import PaymentError, PaymentService
 from securepay.web.auth import PRINCIPAL
@@ -25,7 +28,11 @@ STATUS_FOR = {
     "call-not-connected": 409,
     "charge-in-progress": 409,
     "payment-finished": 409,
+    "not-assisted": 409,
+    "field-not-reached": 409,
+    "not-ready": 409,
 }
+FIELDS = {step.value: step for step in (Step.CARD_NUMBER, Step.EXPIRY, Step.CVC, Step.POSTAL_CODE)}
 
 SETTINGS = web.AppKey("settings", Settings)
 PAYMENTS = web.AppKey("payments", PaymentService)
@@ -88,6 +95,7 @@ async def create_payment(request: web.Request) -> web.Response:
         currency=data.currency or settings.payments.default_currency,
         language=language,
         crm_record_id=data.crm_record_id or (call.crm_record_id if call else None),
+        mode=data.mode or settings.payments.default_mode,
     )
     try:
         payment = await request.app[PAYMENTS].request(call_id, payment_request, request[PRINCIPAL].agent_id)
@@ -109,12 +117,28 @@ async def get_payment(request: web.Request) -> web.Response:
 
 
 async def abort_payment(request: web.Request) -> web.Response:
+    return await _agent_control(request, lambda payments, payment_id: payments.abort(payment_id))
+
+
+async def restart_field(request: web.Request) -> web.Response:
+    step = FIELDS.get(request.match_info["field"])
+    if step is None:
+        return error(422, "invalid-field", f"must be one of {list(FIELDS)}", "field")
+    return await _agent_control(request, lambda payments, payment_id: payments.restart(payment_id, step))
+
+
+async def submit_payment(request: web.Request) -> web.Response:
+    return await _agent_control(request, lambda payments, payment_id: payments.submit(payment_id))
+
+
+async def _agent_control(request: web.Request, act: Callable[[PaymentService, str], Payment]) -> web.Response:
+    """The agent's cancel, restart or submit, for the agent who owns the payment: 202 and the payment."""
     payment_id = request.match_info["payment_id"]
     payment = request.app[PAYMENTS].get(payment_id)
     if payment is not None and not request[PRINCIPAL].may_see(payment.agent_id):
         return forbidden()
     try:
-        payment = request.app[PAYMENTS].abort(payment_id)
+        payment = act(request.app[PAYMENTS], payment_id)
     except PaymentError as exc:
         return refused(exc)
     return web.json_response(payment.snapshot(), status=202)
@@ -158,4 +182,6 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/api/v1/calls/{call_id}/payments", create_payment)
     app.router.add_get("/api/v1/payments/{payment_id}", get_payment)
     app.router.add_delete("/api/v1/payments/{payment_id}", abort_payment)
+    app.router.add_post("/api/v1/payments/{payment_id}/fields/{field}/restart", restart_field)
+    app.router.add_post("/api/v1/payments/{payment_id}/submit", submit_payment)
     app.router.add_get("/api/v1/agents/{agent_id}/call", agent_call)

@@ -6,6 +6,7 @@ Amounts must be JSON strings ("49.95"): a JSON number would arrive as a binary f
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -18,6 +19,7 @@ class PaymentCreate(BaseModel):
     currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
     crm_record_id: str | None = Field(default=None, min_length=1, max_length=255)
     language: str | None = Field(default=None, pattern=r"^[a-z]{2}(_[A-Z]{2})?$")
+    mode: Literal["private", "assisted"] | None = None
 
     @field_validator("item")
     @classmethod

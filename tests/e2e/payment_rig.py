@@ -18,7 +18,7 @@ from typing import Any
 import aiohttp
 
 from securepay import config
-from securepay.ari.models import PlaybackFinished
+from securepay.ari.models import PlaybackFinished, PlaybackStarted
 from securepay.config import Settings
 from securepay.crm.factory import open_connector
 from securepay.daemon import Daemon, open_ledger
@@ -31,6 +31,9 @@ from securepay.testing.asterisk_rig import AsteriskInstance
 from securepay.testing.phones import AGENT_ENDPOINT, Phones, driven_phones
 from securepay.web.auth import token_hash
 
+RECORDED_AGENT_ENDPOINT = "Local/agentphone-recorded@securepay-test/n"
+"""An agent phone whose received audio Asterisk records (see the rig's test dialplan)."""
+
 ALICE_TOKEN = "alice-test-token-0123456789abcdef0123456789"
 FAST_IVR = {
     "SECUREPAY_IVR_INPUT_TIMEOUT_S": "10",
@@ -39,7 +42,9 @@ FAST_IVR = {
 }
 
 
-def rig_settings(asterisk: AsteriskInstance, overrides: Mapping[str, str] = ()) -> Settings:
+def rig_settings(
+    asterisk: AsteriskInstance, overrides: Mapping[str, str] = (), agent_endpoint: str = AGENT_ENDPOINT
+) -> Settings:
     ari = asterisk.ari
     env = {
         "SECUREPAY_ARI_URL": ari.url,
@@ -53,7 +58,7 @@ def rig_settings(asterisk: AsteriskInstance, overrides: Mapping[str, str] = ()) 
     base = config.load(None, env)
     agents = {
         "alice": config.AgentConfig(
-            name="Alice Smith", endpoint=AGENT_ENDPOINT, token_sha256=token_hash(ALICE_TOKEN)
+            name="Alice Smith", endpoint=agent_endpoint, token_sha256=token_hash(ALICE_TOKEN)
         )
     }
     return base.model_copy(update={"agents": agents})
@@ -66,6 +71,11 @@ class PaymentRig:
         self.simulator = simulator
         self.phones = phones
         self.playback_states: list[str] = []
+        self.monitor_dir = Path()
+        self.playing: set[str] = set()
+        """Playbacks (prompts) under way on any channel."""
+        daemon.ari.on(PlaybackStarted, lambda event: self.playing.add(event.playback.id))
+        daemon.ari.on(PlaybackFinished, lambda event: self.playing.discard(event.playback.id))
         daemon.ari.on(PlaybackFinished, lambda event: self.playback_states.append(event.playback.state))
         self.http = aiohttp.ClientSession(
             base_url=f"http://127.0.0.1:{daemon.http_port}",
@@ -116,6 +126,17 @@ class PaymentRig:
         await self.until(lambda: not self.daemon.payments.is_running(payment.id), timeout)
         return payment
 
+    def agent_heard_audio(self) -> Path:
+        """What the agent's phone received, recorded (RECORDED_AGENT_ENDPOINT only)."""
+        return self.monitor_dir / f"agent-heard-{self.phones.agent_phone}.wav"
+
+    async def bridge_of(self, channel_id: str) -> set[str]:
+        """The members of the bridge `channel_id` is in (empty if in none)."""
+        for bridge in await self.daemon.ari.rest.list_bridges():
+            if channel_id in bridge["channels"]:
+                return set(bridge["channels"])
+        return set()
+
     async def bridge_members(self, call_id: str) -> set[str]:
         call = self.daemon.calls.get(call_id)
         assert call is not None
@@ -134,12 +155,15 @@ class PaymentRig:
 
 @contextlib.asynccontextmanager
 async def payment_rig(
-    asterisk: AsteriskInstance, overrides: Mapping[str, str] = (), bus: EventBus | None = None
+    asterisk: AsteriskInstance,
+    overrides: Mapping[str, str] = (),
+    bus: EventBus | None = None,
+    agent_endpoint: str = AGENT_ENDPOINT,
 ) -> AsyncIterator[PaymentRig]:
+    """The daemon and both phones; `agent_endpoint` may be RECORDED_AGENT_ENDPOINT."""
     workdir = Path(tempfile.mkdtemp(prefix="securepay-rig-"))
-    settings = rig_settings(
-        asterisk, {"SECUREPAY_LEDGER_PATH": str(workdir / "ledger.sqlite3"), **dict(overrides)}
-    )
+    ledger_path = {"SECUREPAY_LEDGER_PATH": str(workdir / "ledger.sqlite3")}
+    settings = rig_settings(asterisk, {**ledger_path, **dict(overrides)}, agent_endpoint)
     simulator = new_simulator(settings.gateway)
     ledger = open_ledger(settings.ledger.path)
     async with (
@@ -150,6 +174,7 @@ async def payment_rig(
         daemon = Daemon(settings, gateway, bus or InProcessBus(), ledger, crm)
         await daemon.start()
         rig = PaymentRig(daemon, simulator, phones, ledger)
+        rig.monitor_dir = asterisk.dir / "spool" / "monitor"
         try:
             await asyncio.wait_for(daemon.ari.connected.wait(), 10)
             yield rig

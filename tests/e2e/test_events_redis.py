@@ -25,7 +25,7 @@ def alices_payment() -> Payment:
 
 async def publish_a_payment(events: PaymentEvents) -> int:
     """payment.requested, each step entering then completed, payment.result: the count sent."""
-    await events.publish("payment.requested", item="Widget", amount="9.99", currency="USD")
+    await events.publish("payment.requested", item="Widget", amount="9.99", currency="USD", mode="private")
     for step in STEPS:
         for status in ("entering", "completed"):
             await events.publish("payment.step", step=step, status=status, attempt=1, error=None)
@@ -96,7 +96,7 @@ async def test_a_panel_on_another_daemon_starts_from_the_call_and_payment_in_pro
     )
     call.payment_id = payment.id
     events = PaymentEvents(holder, payment, call)
-    await events.publish("payment.requested", item="Widget", amount="9.99", currency="USD")
+    await events.publish("payment.requested", item="Widget", amount="9.99", currency="USD", mode="private")
     payment.steps[Step.CARD_NUMBER] = StepStatus.ENTERING
     await events.publish("payment.step", step="card_number", status="entering", attempt=1, error=None)
     async with web_rig(bus=RedisBus(redis_server.url)) as rig:

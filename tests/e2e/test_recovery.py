@@ -86,18 +86,19 @@ async def poll(http: aiohttp.ClientSession, path: str, check: Any, timeout: floa
     return await asyncio.wait_for(attempt(), timeout)
 
 
-async def request_payment(http: aiohttp.ClientSession, call_id: str) -> dict[str, Any]:
+async def request_payment(http: aiohttp.ClientSession, call_id: str, mode: str = "private") -> dict[str, Any]:
     """Ask the daemon over HTTP, as Alice's panel does, for a $10.00 widget; the new payment."""
-    async with http.post(
-        f"/api/v1/calls/{call_id}/payments", json={"item": "Widget", "amount": "10.00"}, headers=AUTH
-    ) as resp:
+    body = {"item": "Widget", "amount": "10.00", "mode": mode}
+    async with http.post(f"/api/v1/calls/{call_id}/payments", json=body, headers=AUTH) as resp:
         assert resp.status == 201, await resp.text()
         return dict(await resp.json())
 
 
+@pytest.mark.parametrize("mode", ["private", "assisted"])
 async def test_a_daemon_killed_mid_payment_leaves_no_caller_stranded(
-    asterisk: AsteriskInstance, tmp_path: Path
+    asterisk: AsteriskInstance, tmp_path: Path, mode: str
 ) -> None:
+    """In assisted mode the agent too was in the payment's bridge, and the caller muted."""
     port = free_port()
     config = daemon_config(tmp_path, asterisk, port)
     first = await start_daemon(config)
@@ -110,7 +111,7 @@ async def test_a_daemon_killed_mid_payment_leaves_no_caller_stranded(
             await poll(http, "/api/v1/me", lambda _: True)
             await phones.call_in("alice")
             call = await poll(http, "/api/v1/agents/alice/call", lambda body: body["connected"])
-            payment = await request_payment(http, call["id"])
+            payment = await request_payment(http, call["id"], mode)
             await poll(
                 http, f"/api/v1/payments/{payment['id']}", lambda p: p["steps"]["amount"] == "entering"
             )

@@ -6,6 +6,7 @@
 
 const TOKEN_KEY = "securepay.token";
 const STEPS = ["amount", "card_number", "expiry", "cvc", "postal_code", "processing"];
+const FIELDS = ["card_number", "expiry", "cvc", "postal_code"];
 const STEP_NAMES = {
   amount: "Amount confirmation",
   card_number: "Card number",
@@ -22,6 +23,12 @@ const STEP_ERRORS = {
   "expiry-invalid": "not a valid date",
   "cvc-invalid": "not a valid CVC",
   "postal-code-invalid": "not a valid ZIP code",
+  "reenter-requested": "you asked to re-enter",
+  "invalid-card-number": "not a valid card number",
+  "card-type-not-accepted": "card brand not accepted",
+  "invalid-expiry": "not a valid date",
+  "invalid-cvc": "not a valid CVC",
+  "invalid-postal-code": "not a valid ZIP code",
   declined: "card declined",
   "amount-declined": "amount not confirmed",
   "caller-cancelled": "caller cancelled",
@@ -63,6 +70,7 @@ const state = {
   retryMs: 1000,
   retryTimer: null,
   cancelling: false,
+  submitting: false,
 };
 
 // ---- HTTP -------------------------------------------------------------------------
@@ -177,14 +185,18 @@ function receive(message) {
         item: message.item,
         amount: message.amount,
         currency: message.currency,
+        mode: message.mode,
         steps: Object.fromEntries(STEPS.map((step) => [step, { status: "waiting", attempt: 1, error: null }])),
+        fields: {},
         outcome: null,
         seq: message.seq,
       };
       state.cancelling = false;
+      state.submitting = false;
       render();
       break;
     case "payment.step":
+    case "payment.entry":
     case "payment.cancelled":
     case "payment.result":
       applyEvent(message);
@@ -203,7 +215,9 @@ function fromSnapshot(snapshot) {
     item: snapshot.item,
     amount: snapshot.amount,
     currency: snapshot.currency,
+    mode: snapshot.mode,
     steps,
+    fields: { ...snapshot.fields },
     outcome: snapshot.outcome,
     reason: snapshot.reason,
     transaction_id: snapshot.transaction_id,
@@ -221,6 +235,8 @@ function applyEvent(event) {
     const before = payment.steps[event.step].status;
     payment.steps[event.step] = { status: event.status, attempt: event.attempt, error: event.error };
     if (before !== event.status || event.error) announce(`${STEP_NAMES[event.step]}: ${stepWords(event)}`);
+  } else if (event.type === "payment.entry") {
+    payment.fields[event.step] = event;
   } else if (event.type === "payment.cancelled") {
     state.cancelling = true;
   } else {
@@ -241,6 +257,7 @@ function applyEvent(event) {
 function openRequest() {
   closeMenu(false);
   $("request").hidden = false;
+  $(`mode-${state.me.default_mode}`).checked = true;
   $("currency").textContent = state.me.currency;
   $("amount-hint").textContent = `Including tax and shipping; at most ${money(state.me.max_amount, state.me.currency)}.`;
   $("item").focus();
@@ -258,6 +275,7 @@ async function sendToPay(event) {
   event.preventDefault();
   const item = $("item").value.trim();
   const amount = $("amount").value.trim().replace(/^\$\s*/, "");
+  const mode = document.querySelector('input[name="mode"]:checked').value;
   showFieldError("item", item ? "" : "Enter the item name.");
   showFieldError("amount", amount ? "" : "Enter the total amount.");
   $("request-error").textContent = "";
@@ -273,7 +291,7 @@ async function sendToPay(event) {
   $("send").textContent = "Sending…";
   let result;
   try {
-    result = await api("POST", `/api/v1/calls/${encodeURIComponent(state.call.id)}/payments`, { item, amount });
+    result = await api("POST", `/api/v1/calls/${encodeURIComponent(state.call.id)}/payments`, { item, amount, mode });
   } catch {
     result = { status: 0, data: { message: "SecurePay cannot be reached. Try again." } };
   }
@@ -283,6 +301,7 @@ async function sendToPay(event) {
     closeRequest(false);
     if (!state.payment || state.payment.id !== result.data.id) state.payment = fromSnapshot(result.data);
     state.cancelling = false;
+    state.submitting = false;
     render();
     $("payment-title").focus();
     return;
@@ -307,22 +326,40 @@ function showFieldError(field, message) {
 }
 
 async function cancelPayment() {
-  const payment = state.payment;
-  if (!payment) return;
   $("cancel-payment").disabled = true;
+  const result = await control("DELETE", "");
+  if (result && result.status === 202) state.cancelling = true;
+  render();
+}
+
+// Assisted mode: the agent has the caller key one field again, or submits the charge.
+async function restartField(field) {
+  await control("POST", `/fields/${field}/restart`);
+  render();
+}
+
+async function submitPayment() {
+  $("submit-payment").disabled = true;
+  state.submitting = true;
+  const result = await control("POST", "/submit");
+  if (!result || result.status !== 202) state.submitting = false;
+  render();
+}
+
+async function control(method, suffix) {
+  const payment = state.payment;
+  if (!payment) return null;
   $("payment-error").textContent = "";
   let result;
   try {
-    result = await api("DELETE", `/api/v1/payments/${encodeURIComponent(payment.id)}`);
+    result = await api(method, `/api/v1/payments/${encodeURIComponent(payment.id)}${suffix}`);
   } catch {
     result = { status: 0, data: { message: "SecurePay cannot be reached. Try again." } };
   }
-  if (result.status === 202) {
-    state.cancelling = true;
-  } else if (result.data.error !== "payment-finished") {
+  if (result.status !== 202 && result.data.error !== "payment-finished") {
     $("payment-error").textContent = sentence(result.data.message || `Unexpected answer (${result.status}).`);
   }
-  render();
+  return result;
 }
 
 // ---- the actions menu ------------------------------------------------------------
@@ -381,6 +418,7 @@ function renderPayment() {
     row.querySelector(".state").textContent = stepWords(info);
   }
   const running = !payment.outcome;
+  renderFields(payment, running);
   $("cancel-payment").hidden = !running;
   $("cancel-payment").disabled = state.cancelling;
   $("cancel-payment").textContent = state.cancelling ? "Cancelling…" : "Cancel payment";
@@ -392,6 +430,27 @@ function renderPayment() {
   $("result-detail").textContent = resultDetail(payment);
   $("result-txn").hidden = !payment.transaction_id;
   $("result-txn-id").textContent = payment.transaction_id || "";
+}
+
+// The caller's entries as bullets (the last four of a complete card number at most) and the
+// brand as soon as the card's first digits tell it; in assisted mode, Re-enter and Submit.
+function renderFields(payment, running) {
+  const assisted = payment.mode === "assisted";
+  const charging = payment.steps.processing.status !== "waiting";
+  $("payment-mode").hidden = !assisted;
+  for (const field of FIELDS) {
+    const waiting = payment.steps[field].status === "waiting";
+    const entry = waiting ? null : payment.fields[field];
+    const brand = entry && entry.brand ? `${titleCase(entry.brand)} ` : "";
+    $(`value-${field}`).textContent = entry ? `${brand}${entry.masked}`.trim() : "";
+    const button = document.querySelector(`[data-restart="${field}"]`);
+    button.hidden = !assisted || !running;
+    button.disabled = charging || state.cancelling || waiting;
+  }
+  const ready = FIELDS.every((field) => payment.steps[field].status === "completed");
+  $("submit-payment").hidden = !assisted || !running;
+  $("submit-payment").disabled = !ready || charging || state.cancelling || state.submitting;
+  $("submit-payment").textContent = charging || state.submitting ? "Submitting…" : "Submit payment";
 }
 
 function stepWords(info) {
@@ -472,6 +531,10 @@ function wire() {
   $("request-close").addEventListener("click", () => closeRequest(true));
   $("request-form").addEventListener("submit", sendToPay);
   $("cancel-payment").addEventListener("click", cancelPayment);
+  $("submit-payment").addEventListener("click", submitPayment);
+  for (const button of document.querySelectorAll("[data-restart]")) {
+    button.addEventListener("click", () => restartField(button.dataset.restart));
+  }
   document.addEventListener("keydown", (event) => {
     if (event.key !== "Escape") return;
     if (!$("actions-menu").hidden) closeMenu(true);

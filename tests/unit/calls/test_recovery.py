@@ -26,12 +26,20 @@ class FakeRest:
     played: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
     bridged: list[tuple[str, str]] = field(default_factory=list)
     stopped: list[str] = field(default_factory=list)
+    unmuted: list[str] = field(default_factory=list)
+    assisted: bool = False
+    """An assisted payment: the agent was in the payment's bridge too."""
 
     async def list_bridges(self) -> list[dict[str, Any]]:
+        agent = [f"{CALL}-agent"]
+        in_call, in_pay = ([], agent) if self.assisted else (agent, [])
         return [
-            {"id": "b-call", "name": f"securepay/call/{CALL}/alice", "channels": [f"{CALL}-agent"]},
-            {"id": "b-pay", "name": f"securepay/pay/{PAYMENT}/{CALL}", "channels": ["caller-1"]},
+            {"id": "b-call", "name": f"securepay/call/{CALL}/alice", "channels": in_call},
+            {"id": "b-pay", "name": f"securepay/pay/{PAYMENT}/{CALL}", "channels": ["caller-1", *in_pay]},
         ]
+
+    async def unmute_from(self, channel_id: str) -> None:
+        self.unmuted.append(channel_id)
 
     async def get_channel(self, channel_id: str) -> Language:
         return Language()
@@ -80,3 +88,15 @@ async def test_the_caller_is_back_with_the_agent_and_told_failure_only_if_no_cha
     assert rest.played == [("caller-1", prompt)]
     call = registry.get(CALL)
     assert call is not None and call.caller_channel == "caller-1" and call.payment_id is None
+
+
+async def test_after_an_assisted_payment_the_agent_is_back_in_the_call_too_and_the_caller_unmuted() -> None:
+    rest, registry = FakeRest(assisted=True), CallRegistry()
+
+    async def charge_submitted(payment_id: str) -> bool:
+        return False
+
+    await recover(rest, registry, "en", to_fallback, charge_submitted)  # type: ignore[arg-type]
+    assert rest.bridged == [("b-call", f"{CALL}-agent"), ("b-call", "caller-1")]
+    assert rest.unmuted == ["caller-1"]
+    assert rest.played == [("caller-1", RECOVERY_PROMPT)]

@@ -4,6 +4,7 @@ from securepay.flow import (
     GatewayResult,
     GatewayStatus,
     PromptFinished,
+    PublishEntry,
     StartTimer,
     State,
     Step,
@@ -18,7 +19,8 @@ def test_digit_during_the_card_prompt_stops_it_and_counts() -> None:
     d.advance(Step.CARD_NUMBER)
     prompt = d.prompt.prompt_id
     move = d.press("4")
-    assert move == [StopPlayback(prompt), StartTimer(d.timer.timer_id, 5.0)]
+    keyed = PublishEntry(Step.CARD_NUMBER, 1, "\u2022", "visa", False, 1, None)
+    assert move == [StopPlayback(prompt), keyed, StartTimer(d.timer.timer_id, 5.0)]
     d.press(VISA[1:] + "#")
     assert plays(d.actions)[-1][1] == "digits:1111"
 

@@ -7,6 +7,7 @@ from securepay.flow import (
     Outcome,
     Play,
     PromptFinished,
+    PublishEntry,
     PublishStep,
     ReturnCaller,
     Start,
@@ -81,7 +82,11 @@ def test_first_digit_cancels_the_input_timer_and_starts_the_interdigit_timer() -
     input_timer = d.finish_prompt()[0]
     assert isinstance(input_timer, StartTimer)
     move = d.press("4")
-    assert move == [CancelTimer(input_timer.timer_id), StartTimer(d.timer.timer_id, 5.0)]
+    assert move == [
+        CancelTimer(input_timer.timer_id),
+        *of_type(move, PublishEntry),
+        StartTimer(d.timer.timer_id, 5.0),
+    ]
 
 
 def test_every_digit_restarts_the_interdigit_timer_with_a_new_id() -> None:
@@ -91,7 +96,11 @@ def test_every_digit_restarts_the_interdigit_timer_with_a_new_id() -> None:
     d.press("4")
     first = d.timer
     move = d.press("1")
-    assert move == [CancelTimer(first.timer_id), StartTimer(d.timer.timer_id, 5.0)]
+    assert move == [
+        CancelTimer(first.timer_id),
+        *of_type(move, PublishEntry),
+        StartTimer(d.timer.timer_id, 5.0),
+    ]
     assert d.timer.timer_id != first.timer_id
 
 

@@ -39,7 +39,7 @@ from securepay.web.auth import token_hash
 ALICE_TOKEN = "alice-token-4c1f0b9e8d7a6c5b4a3f2e1d0c9b8a7f"
 BOB_TOKEN = "bob-token-9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d"
 SUPERVISOR_TOKEN = "supervisor-token-0f1e2d3c4b5a69788796a5b4c3d2e1f0"
-EVENTS_SCHEMA = Path(securepay.events.__file__).parent / "schema" / "events-v1.schema.json"
+EVENTS_SCHEMA = Path(securepay.events.__file__).parent / "schema" / "events-v2.schema.json"
 CONTRACT_URI = "urn:securepay:openapi"
 
 
@@ -99,6 +99,8 @@ class FakePayments:
     payments: dict[str, Payment] = field(default_factory=dict)
     events: dict[str, PaymentEvents] = field(default_factory=dict)
     charging: set[str] = field(default_factory=set)
+    controls: list[tuple[str, str]] = field(default_factory=list)
+    """(payment id, "restart:<field>" or "submit") for every assisted control accepted."""
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
     dialplan: dict[str, DialplanCall] = field(default_factory=dict)
     """Queue/Dial calls by agent, as Asterisk would show them."""
@@ -123,6 +125,7 @@ class FakePayments:
                 item=request.item,
                 amount=f"{request.amount:.2f}",
                 currency=request.currency,
+                mode=request.mode,
             )
         )
         return payment
@@ -158,6 +161,23 @@ class FakePayments:
         if payment_id in self.charging:
             raise PaymentError("charge-in-progress", "the card is being charged; the result is on its way")
         self._spawn(self.finish(payment, Outcome.AGENT_CANCELLED))
+        return payment
+
+    def restart(self, payment_id: str, step: Step) -> Payment:
+        return self._control(payment_id, f"restart:{step.value}")
+
+    def submit(self, payment_id: str) -> Payment:
+        return self._control(payment_id, "submit")
+
+    def _control(self, payment_id: str, what: str) -> Payment:
+        payment = self.payments.get(payment_id)
+        if payment is None:
+            raise PaymentError("unknown-payment", f"no payment {payment_id}")
+        if payment.finished:
+            raise PaymentError("payment-finished", f"payment {payment_id} has already finished")
+        if payment.request.mode != "assisted":
+            raise PaymentError("not-assisted", "only an assisted payment takes the agent's restart or submit")
+        self.controls.append((payment_id, what))
         return payment
 
     async def step(
@@ -227,8 +247,11 @@ class WebRig:
         self.calls.add(call)
         return call
 
-    async def start_payment(self, call: Call, item: str = "Blue widget", amount: str = "49.95") -> Payment:
-        return await self.payments.request(call.id, PaymentRequest(item, Decimal(amount), "USD", "en"))
+    async def start_payment(
+        self, call: Call, item: str = "Blue widget", amount: str = "49.95", mode: str = "private"
+    ) -> Payment:
+        request = PaymentRequest(item, Decimal(amount), "USD", "en", mode=mode)  # type: ignore[arg-type]
+        return await self.payments.request(call.id, request)
 
     def client(self, token: str | None = None, **headers: str) -> aiohttp.ClientSession:
         session = aiohttp.ClientSession(

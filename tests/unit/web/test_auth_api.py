@@ -46,6 +46,7 @@ async def test_an_agent_learns_who_they_are_and_the_request_limits() -> None:
             "name": "Alice Smith",
             "currency": "USD",
             "max_amount": "10000.00",
+            "default_mode": "private",
         }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from decimal import Decimal
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from securepay.events.bus import InProcessBus
 from securepay.events.publisher import PaymentEvents, agent_channel
 from securepay.payments.model import Payment, PaymentRequest, new_payment_id
-from tests.unit.web.support import event_validator
+from tests.unit.web.support import EVENTS_SCHEMA, event_validator
 
 VALIDATOR = event_validator()
 
@@ -29,7 +30,31 @@ async def published(*emit: tuple[str, dict]) -> list[dict]:
 
 
 EVERY_KIND = (
-    ("payment.requested", {"item": "Widget", "amount": "5.00", "currency": "USD"}),
+    ("payment.requested", {"item": "Widget", "amount": "5.00", "currency": "USD", "mode": "assisted"}),
+    (
+        "payment.entry",
+        {
+            "step": "card_number",
+            "digits_entered": 16,
+            "masked": "\u2022\u2022\u2022\u2022 \u2022\u2022\u2022\u2022 \u2022\u2022\u2022\u2022 1111",
+            "brand": "visa",
+            "complete": True,
+            "attempt": 1,
+            "error": None,
+        },
+    ),
+    (
+        "payment.entry",
+        {
+            "step": "expiry",
+            "digits_entered": 0,
+            "masked": "",
+            "brand": None,
+            "complete": False,
+            "attempt": 2,
+            "error": "card-expired",
+        },
+    ),
     ("payment.step", {"step": "card_number", "status": "entering", "attempt": 2, "error": "card-invalid"}),
     ("payment.step", {"step": "processing", "status": "completed", "attempt": 1, "error": None}),
     ("payment.cancelled", {"by": "agent"}),
@@ -48,6 +73,9 @@ EVERY_KIND = (
     ("payment.crm", {"status": "posted", "crm_record_id": "CRM-1", "error": None}),
 )
 
+RESULT = next(fields for kind, fields in EVERY_KIND if kind == "payment.result")
+ENTRY = next(fields for kind, fields in EVERY_KIND if kind == "payment.entry")
+
 
 async def test_every_kind_of_event_the_publisher_sends_fits_the_schema() -> None:
     events = await published(*EVERY_KIND)
@@ -59,13 +87,25 @@ async def test_every_kind_of_event_the_publisher_sends_fits_the_schema() -> None
 @pytest.mark.parametrize(
     ("kind", "fields"),
     [
-        ("payment.result", {**EVERY_KIND[4][1], "card_number": "4111111111111111"}),
+        ("payment.result", {**RESULT, "card_number": "4111111111111111"}),
         ("payment.step", {"step": "card_number", "status": "typing", "attempt": 1, "error": None}),
         ("payment.step", {"step": "pin", "status": "entering", "attempt": 1, "error": None}),
-        ("payment.result", {**EVERY_KIND[4][1], "amount": 5.0}),
+        ("payment.result", {**RESULT, "amount": 5.0}),
+        ("payment.entry", {**ENTRY, "masked": "4111 \u2022\u2022"}),
+        ("payment.entry", {**ENTRY, "masked": "\u2022\u2022\u2022\u2022 \u2022\u2022\u2022\u2022 4111 1111"}),
+        ("payment.entry", {**ENTRY, "error": "card-invalid"}),
         ("payment.refunded", {}),
     ],
-    ids=["card-data", "unknown-status", "unknown-step", "float-amount", "unknown-type"],
+    ids=[
+        "card-data",
+        "unknown-status",
+        "unknown-step",
+        "float-amount",
+        "entry-digits",
+        "entry-more-than-last4",
+        "entry-unknown-error",
+        "unknown-type",
+    ],
 )
 async def test_an_event_outside_the_schema_is_refused(kind: str, fields: dict) -> None:
     (event,) = await published((kind, fields))
@@ -74,4 +114,12 @@ async def test_an_event_outside_the_schema_is_refused(kind: str, fields: dict) -
 
 async def test_an_event_of_another_schema_version_is_refused() -> None:
     (event,) = await published(EVERY_KIND[0])
-    assert not VALIDATOR.is_valid({**event, "schema": "securepay.event/2"})
+    assert not VALIDATOR.is_valid({**event, "schema": "securepay.event/1"})
+
+
+def test_version_1_stays_readable_for_the_event_types_it_knows() -> None:
+    """A v1 consumer that accepts securepay.event/2 reads every v1 type unchanged but for added fields."""
+    v1 = json.loads((EVENTS_SCHEMA.parent / "events-v1.schema.json").read_text())
+    for kind, fields in EVERY_KIND:
+        if kind in v1["properties"]["type"]["enum"]:
+            assert set(v1["$defs"][kind]["required"]) <= set(fields) | {"schema", "type"}, kind
