@@ -74,7 +74,7 @@ class AriStandIn:
             web.post("/ari/bridges/{id}/addChannel", self._add_channel),
             web.delete("/ari/bridges/{id}", self._destroy_bridge),
         ]
-        no_op = ("/answer", "/ring", "/moh")
+        no_op = ("/answer", "/ring", "/moh", "/variable")
         routes += [web.post(f"/ari/channels/{{id}}{path}", self._no_content) for path in no_op]
         routes += [web.delete(f"/ari/channels/{{id}}{path}", self._no_content) for path in no_op[1:]]
         routes += [
