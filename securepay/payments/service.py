@@ -28,6 +28,10 @@ from securepay.payments.recording import PaymentRecorder
 
 log = logging.getLogger("securepay.payments")
 
+# How long a finished payment stays readable over the API and the panel (the CRM outbox
+# reports delivery within it); `securepay payments show` reads the ledger after that.
+FINISHED_KEPT_S = 24 * 3600.0
+
 
 class PaymentError(Exception):
     """A request the service refuses; `code` is the API's error code."""
@@ -128,6 +132,15 @@ class PaymentService:
             self._runners.pop(runner.payment.id, None)
             if runner.call.payment_id == runner.payment.id:
                 runner.call.payment_id = None
+            asyncio.get_running_loop().call_later(FINISHED_KEPT_S, self._forget, runner.payment.id)
+
+    def _forget(self, payment_id: str) -> None:
+        """A finished payment leaves memory after `FINISHED_KEPT_S`, so a daemon that runs for
+        months holds only recent payments; the ledger keeps every one."""
+        payment = self._payments.pop(payment_id, None)
+        self._events.pop(payment_id, None)
+        if payment is not None and self._settled.get(payment.call_id) == payment_id:
+            del self._settled[payment.call_id]
 
     async def find_dialplan_call(self, agent_id: str) -> DialplanCall | None:
         """The agent's Queue/Dial call, when AMI is configured and there is one."""
@@ -147,6 +160,7 @@ class PaymentService:
         the panel of the call this run adopts show how it ended."""
         self._payments[payment.id] = payment
         self._settled[payment.call_id] = payment.id
+        asyncio.get_running_loop().call_later(FINISHED_KEPT_S, self._forget, payment.id)
 
     def settled_on(self, call_id: str) -> str | None:
         return self._settled.get(call_id)
