@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test demo lint format sounds asterisk-up asterisk-down clean install-service
+.PHONY: install test demo bench lint format sounds asterisk-up asterisk-down clean install-service
 
 install: $(STAMP)
 
@@ -21,13 +21,18 @@ test: install
 demo: install
 	$(BIN)/python -m securepay.testing.demo
 
+# Benchmarks (not tests): writes bench/results/latest.{json,md,png}. BENCH_QUICK=1: reduced sweep.
+bench: install
+	$(BIN)/pip install -q -e '.[test,bench]'
+	$(BIN)/python -m bench
+
 lint: install
-	$(BIN)/ruff check securepay tests scripts
-	$(BIN)/ruff format --check securepay tests scripts
+	$(BIN)/ruff check securepay tests scripts bench
+	$(BIN)/ruff format --check securepay tests scripts bench
 
 format: install
-	$(BIN)/ruff check --fix securepay tests scripts
-	$(BIN)/ruff format securepay tests scripts
+	$(BIN)/ruff check --fix securepay tests scripts bench
+	$(BIN)/ruff format securepay tests scripts bench
 
 sounds: install
 	$(BIN)/python scripts/render_sounds.py

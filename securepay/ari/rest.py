@@ -50,7 +50,7 @@ class AriRest:
                 if resp.status >= 400:
                     raise error_for_status(method, path, resp.status, _message(text))
                 log.debug("ARI %s %s -> %s", method, path, resp.status)
-                return await resp.json(content_type=None) if text else None
+                return json.loads(text) if text else None
         except aiohttp.ClientError as exc:
             raise AriUnavailable(method, path, type(exc).__name__) from None
         except OSError as exc:

@@ -113,6 +113,7 @@ class CallIntake:
             self._registry.add(call)
             await self._rest.ring(caller.id)
             call.agent_dialing = f"{call.id}-agent"
+            self._registry.note(call)
             await self._rest.originate(
                 agent.endpoint,
                 app=self._settings.ari.app,
@@ -136,6 +137,7 @@ class CallIntake:
             return
         call.agent_dialing = None
         call.agent_channel = event.channel.id
+        self._registry.note(call)
         call.agent_name = event.channel.name
         try:
             await self._rest.stop_ring(call.caller_channel)
@@ -180,13 +182,11 @@ class CallIntake:
             await asyncio.wait(self._tasks, timeout=5)
 
     async def _channel_destroyed(self, event: ChannelDestroyed) -> None:
-        for call in self._registry.all():
-            if call.agent_dialing == event.channel.id:
-                call.agent_dialing = None
-                log.warning(
-                    "agent %s did not answer (cause %s)", call.agent_id, event.cause, extra=ids(call.id)
-                )
-                await self.caller_to_fallback(call)
+        call = self._registry.dialing(event.channel.id)
+        if call is not None:
+            call.agent_dialing = None
+            log.warning("agent %s did not answer (cause %s)", call.agent_id, event.cause, extra=ids(call.id))
+            await self.caller_to_fallback(call)
 
     def _dtmf(self, event: ChannelDtmfReceived) -> None:
         found = self._registry.by_channel(event.channel.id)

@@ -62,14 +62,37 @@ def new_call_id() -> str:
 
 
 class CallRegistry:
+    """The live calls, found by id, agent or channel.
+
+    A channel lookup runs on every ARI event of a call (each keyed digit), so it goes
+    through an index rather than a scan of every call: with thousands of calls, the scan
+    was most of the daemon's CPU. The index learns a call's channels when it is added
+    and when `note` is called after a channel is set on a registered call; each lookup
+    checks the call still has that channel.
+    """
+
     def __init__(self) -> None:
         self._calls: dict[str, Call] = {}
+        self._by_channel: dict[str, str] = {}
+        self._channels_of: dict[str, set[str]] = {}
 
     def add(self, call: Call) -> None:
         self._calls[call.id] = call
+        self.note(call)
+
+    def note(self, call: Call) -> None:
+        """Index the channels the call has now (after setting its agent leg)."""
+        for channel in (call.caller_channel, call.agent_channel, call.agent_dialing):
+            if channel:
+                self._by_channel[channel] = call.id
+                self._channels_of.setdefault(call.id, set()).add(channel)
 
     def remove(self, call_id: str) -> Call | None:
-        return self._calls.pop(call_id, None)
+        call = self._calls.pop(call_id, None)
+        for channel in self._channels_of.pop(call_id, ()):
+            if self._by_channel.get(channel) == call_id:
+                del self._by_channel[channel]
+        return call
 
     def get(self, call_id: str) -> Call | None:
         return self._calls.get(call_id)
@@ -80,12 +103,26 @@ class CallRegistry:
         return max(calls, key=lambda c: c.started_at) if calls else None
 
     def by_channel(self, channel_id: str) -> tuple[Call, Role] | None:
-        for call in self._calls.values():
-            if call.caller_channel == channel_id:
-                return call, Role.CALLER
-            if call.agent_channel == channel_id:
-                return call, Role.AGENT
+        call = self._indexed(channel_id)
+        if call is None:
+            return None
+        if call.caller_channel == channel_id:
+            return call, Role.CALLER
+        if call.agent_channel == channel_id:
+            return call, Role.AGENT
         return None
+
+    def dialing(self, channel_id: str) -> Call | None:
+        """The call whose agent leg `channel_id` is being dialled."""
+        call = self._indexed(channel_id)
+        return call if call is not None and call.agent_dialing == channel_id else None
+
+    def _indexed(self, channel_id: str) -> Call | None:
+        call_id = self._by_channel.get(channel_id)
+        return self._calls.get(call_id) if call_id is not None else None
 
     def all(self) -> list[Call]:
         return list(self._calls.values())
+
+    def __len__(self) -> int:
+        return len(self._calls)

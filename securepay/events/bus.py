@@ -21,6 +21,13 @@ Message = dict[str, Any]
 class EventBus(Protocol):
     async def publish(self, channel: str, message: Message) -> None: ...
 
+    async def publish_with_state(
+        self, channels: Sequence[str], message: Message, key: str, state: Message, ttl_s: int
+    ) -> None:
+        """`message` on each of `channels`, then `state` kept under `key` (as `remember`):
+        one payment event, in one round trip on Redis."""
+        ...
+
     def subscribe(
         self, channels: Sequence[str]
     ) -> contextlib.AbstractAsyncContextManager[AsyncIterator[Message]]:
@@ -48,6 +55,13 @@ class InProcessBus:
     async def publish(self, channel: str, message: Message) -> None:
         for queue in list(self._queues.get(channel, ())):
             queue.put_nowait(message)
+
+    async def publish_with_state(
+        self, channels: Sequence[str], message: Message, key: str, state: Message, ttl_s: int
+    ) -> None:
+        for channel in channels:
+            await self.publish(channel, message)
+        await self.remember(key, state, ttl_s)
 
     @contextlib.asynccontextmanager
     async def subscribe(self, channels: Sequence[str]) -> AsyncIterator[AsyncIterator[Message]]:
@@ -84,6 +98,16 @@ class RedisBus:
 
     async def publish(self, channel: str, message: Message) -> None:
         await self._redis.publish(channel, json.dumps(message, separators=(",", ":")))
+
+    async def publish_with_state(
+        self, channels: Sequence[str], message: Message, key: str, state: Message, ttl_s: int
+    ) -> None:
+        text = json.dumps(message, separators=(",", ":"))
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for channel in channels:
+                pipe.publish(channel, text)
+            pipe.set(key, json.dumps(state, separators=(",", ":")), ex=ttl_s)
+            await pipe.execute()
 
     @contextlib.asynccontextmanager
     async def subscribe(self, channels: Sequence[str]) -> AsyncIterator[AsyncIterator[Message]]:

@@ -8,6 +8,7 @@ Card data never reaches here: at most brand and last 4.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 from datetime import UTC, datetime
@@ -39,15 +40,18 @@ def agent_state_key(agent_id: str) -> str:
     return f"securepay:state:agent:{agent_id}"
 
 
+def agent_state(call: Call | None, payment: Payment | None) -> dict[str, Any]:
+    return {"call": call.view() if call else None, "payment": payment.snapshot() if payment else None}
+
+
 async def share_agent_state(bus: EventBus, agent_id: str, call: Call | None, payment: Payment | None) -> None:
     """Keep the agent's current call and payment where every daemon can read them.
 
     The daemon holding a call is the only one that knows it; a panel connected to another
     daemon (several behind one address, sharing Redis) starts from this instead.
     """
-    state = {"call": call.view() if call else None, "payment": payment.snapshot() if payment else None}
     try:
-        await bus.remember(agent_state_key(agent_id), state, STATE_TTL_S)
+        await bus.remember(agent_state_key(agent_id), agent_state(call, payment), STATE_TTL_S)
     except Exception as exc:  # a panel elsewhere starts emptier; the payment goes on
         log.warning("could not share agent %s's state (%s)", agent_id, type(exc).__name__)
 
@@ -60,11 +64,45 @@ class PaymentEvents:
         self._payment = payment
         self._call = call
         self._seq = itertools.count(1)
+        self._sending: asyncio.Task[None] | None = None
 
     async def publish(self, kind: str, **fields: Any) -> None:
+        """Send the event once every event before it has gone out."""
+        event = _event(self._payment, kind, next(self._seq), fields)
+        await self.flush()
+        await self._send(event)
+
+    def publish_soon(self, kind: str, **fields: Any) -> None:
+        """Queue the event behind those still going out, and return at once.
+
+        A step event must not hold up the caller's next prompt by its Redis round trips
+        (two publishes and the agent's state): the runner plays first, the panel follows.
+        The event keeps its place in the order and its timestamp.
+        """
+        event = _event(self._payment, kind, next(self._seq), fields)
+        self._sending = asyncio.get_running_loop().create_task(self._send_after(self._sending, event))
+
+    async def flush(self) -> None:
+        """Wait until every queued event has gone out."""
+        if self._sending is not None:
+            await self._sending
+
+    async def _send_after(self, before: asyncio.Task[None] | None, event: dict[str, Any]) -> None:
+        if before is not None:
+            await before
+        await self._send(event)
+
+    async def _send(self, event: dict[str, Any]) -> None:
+        """The event and the agent's shared state, in one round trip on Redis."""
         payment = self._payment
-        await _send(self._bus, _event(payment, kind, next(self._seq), fields))
-        await share_agent_state(self._bus, payment.agent_id, self._call, payment)
+        channels = (agent_channel(payment.agent_id), payment_channel(payment.id))
+        state = agent_state(self._call, payment)
+        try:
+            await self._bus.publish_with_state(
+                channels, event, agent_state_key(payment.agent_id), state, STATE_TTL_S
+            )
+        except Exception as exc:  # the caller's payment must not fail because a panel is unreachable
+            log.warning("could not publish %s (%s)", event["type"], type(exc).__name__)
 
     async def cancelled(self, by: str) -> None:
         """The payment was cancelled ("agent" from the panel, "caller" with *); its result follows.

@@ -69,6 +69,16 @@ log = logging.getLogger("securepay.ivr")
 CANCELLED_BY = {Outcome.AGENT_CANCELLED: "agent", Outcome.CALLER_CANCELLED: "caller"}
 
 
+def playback_id(payment_id: str, prompt_id: int) -> str:
+    """A prompt's ARI playback id names its payment, so its events find the runner directly."""
+    return f"{payment_id}-{prompt_id}"
+
+
+def payment_of_playback(playback: str) -> str:
+    """The payment id inside a `playback_id` (anything else yields an id no payment has)."""
+    return playback.rpartition("-")[0]
+
+
 class PaymentRunner:
     def __init__(
         self,
@@ -171,6 +181,7 @@ class PaymentRunner:
             for handle in self._timers.values():
                 handle.cancel()
             await self._make_sure_caller_is_placed()
+            await self._events.flush()
             metrics.payment_finished(self.payment.outcome or Outcome.INTERNAL_ERROR)
             if self.payment.outcome is not None:
                 await self._recorder.finished(self.payment)
@@ -222,9 +233,9 @@ class PaymentRunner:
                 if handle is not None:
                     handle.cancel()
             case PublishStep():
-                await self._publish_step(action)
+                self._publish_step(action)
             case PublishEntry():
-                await self._publish_entry(action)
+                self._publish_entry(action)
             case Charge(card=card):
                 self.payment.state = "processing"
                 self._charge_task = asyncio.create_task(
@@ -244,23 +255,24 @@ class PaymentRunner:
     async def _play(self, prompt_id: int, media: tuple[str, ...]) -> None:
         if self._caller_gone:
             return
-        playback_id = f"{self.payment.id}-{prompt_id}"
-        self._playbacks[playback_id] = prompt_id
+        playback = playback_id(self.payment.id, prompt_id)
+        self._playbacks[playback] = prompt_id
         try:
-            await self._rest.set_variable(self.call.caller_channel, PROMPT_VARIABLE, playback_id)
             await self._rest.play(
-                self.call.caller_channel, media, playback_id=playback_id, lang=self.payment.request.language
+                self.call.caller_channel, media, playback_id=playback, lang=self.payment.request.language
             )
+            # Named for crash recovery only, so it goes after the play: off the caller's path.
+            await self._rest.set_variable(self.call.caller_channel, PROMPT_VARIABLE, playback)
         except AriNotFound:
-            self._playbacks.pop(playback_id, None)
+            self._playbacks.pop(playback, None)
 
     async def _stop_playback(self, prompt_id: int) -> None:
-        playback_id = f"{self.payment.id}-{prompt_id}"
-        if playback_id in self._playbacks:
+        playback = playback_id(self.payment.id, prompt_id)
+        if playback in self._playbacks:
             with contextlib.suppress(AriNotFound):
-                await self._rest.stop_playback(playback_id)
+                await self._rest.stop_playback(playback)
 
-    async def _publish_step(self, action: PublishStep) -> None:
+    def _publish_step(self, action: PublishStep) -> None:
         if action.status is StepStatus.ENTERING:
             self._step_started.setdefault(action.step, time.monotonic())
         elif action.status is StepStatus.COMPLETED and action.step in self._step_started:
@@ -269,7 +281,7 @@ class PaymentRunner:
             self.payment.last_error = action.error
             self.payment.error_count += 1
         self.payment.state = f"{action.step.value}:{action.status.value}"
-        await self._events.publish(
+        self._events.publish_soon(
             "payment.step",
             step=action.step.value,
             status=action.status.value,
@@ -277,7 +289,7 @@ class PaymentRunner:
             error=action.error,
         )
 
-    async def _publish_entry(self, action: PublishEntry) -> None:
+    def _publish_entry(self, action: PublishEntry) -> None:
         entry = {
             "step": action.step.value,
             "digits_entered": action.digits_entered,
@@ -288,7 +300,7 @@ class PaymentRunner:
             "error": action.error,
         }
         self.payment.fields[action.step.value] = entry
-        await self._events.publish("payment.entry", **entry)
+        self._events.publish_soon("payment.entry", **entry)
 
     async def _enter_ivr(self) -> None:
         """Private: the caller out of the agent's bridge into the payment's, hold music for

@@ -21,12 +21,16 @@ from securepay.events.bus import EventBus
 from securepay.events.publisher import PaymentEvents
 from securepay.flow import FlowSettings, PaymentFlow, State, Step
 from securepay.gateway.base import Gateway
-from securepay.ivr.runner import PaymentRunner
+from securepay.ivr.runner import PaymentRunner, payment_of_playback
 from securepay.logs import ids
 from securepay.payments.model import Payment, PaymentRequest, new_payment_id
 from securepay.payments.recording import PaymentRecorder
 
 log = logging.getLogger("securepay.payments")
+
+# How long a finished payment stays readable over the API and the panel (the CRM outbox
+# reports delivery within it); `securepay payments show` reads the ledger after that.
+FINISHED_KEPT_S = 24 * 3600.0
 
 
 class PaymentError(Exception):
@@ -128,6 +132,15 @@ class PaymentService:
             self._runners.pop(runner.payment.id, None)
             if runner.call.payment_id == runner.payment.id:
                 runner.call.payment_id = None
+            asyncio.get_running_loop().call_later(FINISHED_KEPT_S, self._forget, runner.payment.id)
+
+    def _forget(self, payment_id: str) -> None:
+        """A finished payment leaves memory after `FINISHED_KEPT_S`, so a daemon that runs for
+        months holds only recent payments; the ledger keeps every one."""
+        payment = self._payments.pop(payment_id, None)
+        self._events.pop(payment_id, None)
+        if payment is not None and self._settled.get(payment.call_id) == payment_id:
+            del self._settled[payment.call_id]
 
     async def find_dialplan_call(self, agent_id: str) -> DialplanCall | None:
         """The agent's Queue/Dial call, when AMI is configured and there is one."""
@@ -147,6 +160,7 @@ class PaymentService:
         the panel of the call this run adopts show how it ended."""
         self._payments[payment.id] = payment
         self._settled[payment.call_id] = payment.id
+        asyncio.get_running_loop().call_later(FINISHED_KEPT_S, self._forget, payment.id)
 
     def settled_on(self, call_id: str) -> str | None:
         return self._settled.get(call_id)
@@ -246,7 +260,6 @@ class PaymentService:
             runner.digit(digit)
 
     def playback_finished(self, playback_id: str) -> None:
-        for runner in self._runners.values():
-            if runner.owns_playback(playback_id):
-                runner.playback_finished(playback_id)
-                return
+        runner = self._runners.get(payment_of_playback(playback_id))
+        if runner is not None and runner.owns_playback(playback_id):
+            runner.playback_finished(playback_id)

@@ -264,6 +264,8 @@ class GatewaySimulator(FaultSwitches):
         self.api_login_id = api_login_id
         self.transaction_key = transaction_key
         self.charges: list[SimTransaction] = []
+        self._latest: dict[bytes, SimTransaction] = {}
+        """The newest charge per duplicate fingerprint: a lookup, not a scan of every charge."""
         self.reject_avs_codes: set[str] = {"N"}
         self.reject_cvv_codes: set[str] = {"N"}
         self.held_for_review_zip_codes: set[str] = set()
@@ -387,6 +389,7 @@ class GatewaySimulator(FaultSwitches):
             submitted_monotonic=time.monotonic(),
         )
         self.charges.append(transaction)
+        self._latest[transaction.fingerprint] = transaction
         return _transaction_answer(_RESPONSE_CODE[status], reason, transaction, last4, account_type)
 
     def _decide(self, zip_code: str, avs: str, cvv: str) -> tuple[str, tuple[str, str]]:
@@ -412,12 +415,10 @@ class GatewaySimulator(FaultSwitches):
         return hmac.new(self._fingerprint_key, material, hashlib.sha256).digest()
 
     def _recent_duplicate(self, fingerprint: bytes, window_s: int) -> SimTransaction | None:
-        now = time.monotonic()
-        for transaction in reversed(self.charges):
-            recent = now - transaction.submitted_monotonic < window_s
-            if recent and hmac.compare_digest(transaction.fingerprint, fingerprint):
-                return transaction
-        return None
+        transaction = self._latest.get(fingerprint)
+        if transaction is None or time.monotonic() - transaction.submitted_monotonic >= window_s:
+            return None
+        return transaction
 
     def _void(self, trans_id: str) -> dict[str, Any]:
         transaction = self._find(trans_id)

@@ -52,9 +52,12 @@ def current_payment(app: web.Application, call: Call) -> Payment | None:
 
 
 def remember(app: web.Application, payment: Payment) -> None:
+    """Ended calls are forgotten in one sweep whenever they could outnumber the live ones:
+    a sweep per request would cost O(calls) each, quadratic at thousands of calls."""
     latest, calls = app[LATEST], app[CALLS]
-    for call_id in [c for c in latest if calls.get(c) is None]:
-        del latest[call_id]
+    if len(latest) >= 2 * len(calls) + 64:
+        for call_id in [c for c in latest if calls.get(c) is None]:
+            del latest[call_id]
     latest[payment.call_id] = payment.id
 
 
