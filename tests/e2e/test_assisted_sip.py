@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 
 from securepay.flow import State
+from securepay.payments.model import Payment
 from securepay.testing.asterisk_rig import SIP_INBAND_CALLER_IP, AsteriskInstance
 from tests.e2e.sip_rig import SipCall, sip_call
 from tests.e2e.test_payment_flow import VISA
@@ -24,7 +25,7 @@ FIELDS = (
 
 
 async def key_fields_counting_what_the_agent_gets(
-    call: SipCall, payment: object
+    call: SipCall, payment: Payment
 ) -> list[tuple[int, int, int]]:
     """Key every field; per field, what the agent's phone got while it was keyed:
     (telephone-event packets, frames of DTMF tone, frames of the caller's voice)."""
