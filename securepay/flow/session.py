@@ -142,6 +142,19 @@ _GATEWAY_OUTCOMES = {
 }
 
 
+SPOKEN_REFERENCE_MAX = 12
+"""Longest transaction id read to the caller whole (Authorize.Net's digits, Braintree's 8)."""
+
+
+def spoken_reference(transaction_id: str) -> str:
+    """What the caller hears of the transaction id: a caller can write down 12 characters,
+    not a 27-character Stripe PaymentIntent id, so a longer id is read as its last 8 (the
+    agent's panel and the CRM show it whole, and it is found by its ending)."""
+    if len(transaction_id) <= SPOKEN_REFERENCE_MAX:
+        return transaction_id
+    return transaction_id[-8:]
+
+
 class PaymentFlow:
     """One caller's payment, from the intro to the hand-back, with no I/O.
 
@@ -532,8 +545,9 @@ class PaymentFlow:
             media = [sound("payment-success")]
             transaction_id = self._transaction_id
             if transaction_id:
-                read = digits if transaction_id.isdigit() else characters
-                media.append(read(transaction_id))
+                spoken = spoken_reference(transaction_id)
+                read = digits if spoken.isdigit() else characters
+                media.append(read(spoken))
             return media
         if self._outcome is Outcome.DECLINED:
             return [sound("payment-declined")]

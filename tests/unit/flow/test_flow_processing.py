@@ -58,6 +58,14 @@ def test_non_numeric_confirmation_is_spelled_out() -> None:
     assert plays(move) == [(sound("payment-success"), "characters:AB12", RETURNING)]
 
 
+def test_a_long_stripe_id_is_read_as_its_last_eight_characters() -> None:
+    d = Driver()
+    charged(d)
+    d.finish_prompt()
+    move = d.send(GatewayResult(GatewayStatus.APPROVED, None, "pi_3MtwBwLkdIwHu7ix28a3tqPa"))
+    assert plays(move) == [(sound("payment-success"), "characters:28a3tqPa", RETURNING)]
+
+
 def test_approved_without_a_transaction_id_still_says_success() -> None:
     d = Driver()
     charged(d)
