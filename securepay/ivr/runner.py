@@ -258,11 +258,10 @@ class PaymentRunner:
         playback = playback_id(self.payment.id, prompt_id)
         self._playbacks[playback] = prompt_id
         try:
+            await self._rest.set_variable(self.call.caller_channel, PROMPT_VARIABLE, playback)
             await self._rest.play(
                 self.call.caller_channel, media, playback_id=playback, lang=self.payment.request.language
             )
-            # Named for crash recovery only, so it goes after the play: off the caller's path.
-            await self._rest.set_variable(self.call.caller_channel, PROMPT_VARIABLE, playback)
         except AriNotFound:
             self._playbacks.pop(playback, None)
 
