@@ -15,10 +15,17 @@ from securepay.flow.steps import Step, StepStatus
 @dataclass(frozen=True)
 class Play:
     """Play ``media`` (ARI media URIs, in order) to the caller in the payment's language,
-    then feed back ``PromptFinished(prompt_id)``."""
+    then feed back ``PromptFinished(prompt_id)``.
+
+    ``private`` prompts read back what the caller keyed (a card's ending, the expiry, the
+    security code's length, the ZIP): the shell plays them to the caller alone. The flow
+    clears it on every other prompt (instructions, errors, the amount, the result), which
+    the shell may also let the agent hear; a ``Play`` made without saying stays private.
+    """
 
     prompt_id: int
     media: tuple[str, ...]
+    private: bool = True
 
 
 @dataclass(frozen=True)

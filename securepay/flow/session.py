@@ -20,7 +20,9 @@ agent's screen fills in while the digits themselves stay here.
 
 Assisted mode (``FlowSettings.assisted``): the agent stays on the call. The agent may ask
 for one field again (``AgentRestart``), and the charge waits for ``AgentSubmit`` once the
-caller has confirmed every field (state ``READY``).
+caller has confirmed every field (state ``READY``). Every read-back of what the caller
+keyed is a private ``Play``, so a shell that lets the agent hear the instructions still
+plays those to the caller alone.
 """
 
 from datetime import date
@@ -397,7 +399,7 @@ class PaymentFlow:
         self._state = _CONFIRM_STATES[step]
         return [
             self._publish_field(step),
-            self._play(*self._readback(step), sound("confirm-or-reenter")),
+            self._play(*self._readback(step), sound("confirm-or-reenter"), private=True),
         ]
 
     def _store(self, step: Step) -> str | None:
@@ -437,7 +439,8 @@ class PaymentFlow:
 
     def _readback(self, step: Step) -> tuple[str, ...]:
         """What the caller hears back: never more than the last four of the card, and
-        only the length of the security code."""
+        only the length of the security code. Played as a private prompt: the agent of an
+        assisted payment never hears it, even where the agent hears the instructions."""
         card = self._card
         if step is Step.CARD_NUMBER:
             return (sound("card-ending-in"), digits(card.last4))
@@ -593,9 +596,10 @@ class PaymentFlow:
     def _next_id(self) -> int:
         return next(self._ids)
 
-    def _play(self, *media: str) -> Play:
+    def _play(self, *media: str, private: bool = False) -> Play:
+        """The next prompt; ``private`` when it reads back what the caller keyed."""
         prompt_id = self._prompt = self._next_id()
-        return Play(prompt_id, media)
+        return Play(prompt_id, media, private)
 
     def _stop_prompt(self) -> list[Action]:
         if self._prompt is None:

@@ -47,7 +47,7 @@ def completed(step: Step) -> PublishStep:
 
 def test_happy_path_visa_hears_every_prompt_and_is_charged_and_returned() -> None:
     d = Driver()
-    assert d.send(Start()) == [Play(1, (sound("intro"),))]
+    assert d.send(Start()) == [Play(1, (sound("intro"),), private=False)]
     amount = (
         sound("amount-is"),
         "number:49",
@@ -57,7 +57,7 @@ def test_happy_path_visa_hears_every_prompt_and_is_charged_and_returned() -> Non
         sound("cents"),
         sound("amount-confirm"),
     )
-    assert d.finish_prompt() == [Play(2, amount), entering(Step.AMOUNT)]
+    assert d.finish_prompt() == [Play(2, amount, private=False), entering(Step.AMOUNT)]
 
     move = d.answer("1")
     assert plays(move) == [(sound("enter-card"),)]

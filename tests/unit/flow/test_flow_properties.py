@@ -4,8 +4,9 @@ Hypothesis drives 10,000 random runs per `make test`: keys (random ones and vali
 for the step being asked), prompt ends, timer expiries (current and old ids), gateway
 answers, hang-ups, agent aborts and internal failures, in any order. A shell that only
 reads the flow's actions then lets the run play out. Every run must end in exactly one
-`Finished`, charge at most once and only after all five steps were confirmed with 1, and
-leave no card byte in memory the flow can reach. Only the flow's public API is used.
+`Finished`, charge at most once and only after all five steps were confirmed with 1,
+leave no card byte in memory the flow can reach, and never read back what the caller
+keyed in a prompt that is not private. Only the flow's public API is used.
 """
 
 from __future__ import annotations
@@ -71,6 +72,19 @@ ANSWERS = [
     GatewayResult(GatewayStatus.OUTCOME_UNKNOWN, "timed out after submit"),
 ]
 
+READBACK_SOUNDS = ("card-ending-in", "expiry-is", "month-", "cvc-3-digits", "cvc-4-digits", "postal-code-is")
+SPOKEN_DATA = {"number:49", "number:95", *(f"digits:{a.transaction_id}" for a in ANSWERS if a.transaction_id)}
+"""All a prompt that is not private may say besides our own sounds: the amount the agent
+asked for and the transaction id."""
+
+
+def keyed(media: tuple[str, ...]) -> list[str]:
+    """The media of a prompt that tell what the caller keyed."""
+    sounds = [m.removeprefix("sound:securepay/") for m in media if m.startswith("sound:")]
+    data = [m for m in media if not m.startswith("sound:") and m not in SPOKEN_DATA]
+    return [name for name in sounds if name.startswith(READBACK_SOUNDS)] + data
+
+
 # A move is what the caller, the shell or the gateway does next; ids are resolved
 # against what the shell is waiting for at that moment. Valid entries are drawn often
 # enough that many runs reach the charge with noise all around it.
@@ -123,7 +137,8 @@ class Shell:
 
     def _perform(self, action: Action) -> None:
         match action:
-            case Play(prompt_id=prompt_id):
+            case Play(prompt_id=prompt_id, media=media, private=private):
+                assert private or not keyed(media), f"a shared prompt reads back {keyed(media)}"
                 self.prompt = prompt_id
                 self.used_ids.append(prompt_id)
             case StopPlayback(prompt_id=prompt_id) if prompt_id == self.prompt:
