@@ -96,6 +96,9 @@ class PaymentsConfig(Section):
     default_language: str = "en"
     languages: tuple[str, ...] = ("en", "es")
     default_mode: Literal["private", "assisted"] = "private"
+    agent_hears_prompts: bool = False
+    """Assisted payments play their instructions on the bridge, so the agent hears them too;
+    read-backs of what the caller keyed always play to the caller alone."""
 
 
 class IvrConfig(Section):

@@ -86,6 +86,7 @@ PROMPT_CATALOGUE_PLACES = (
 CORE_SOUNDS = ("digits/0", "digits/1", "digits/9")
 """Number and digit read-backs come from Asterisk's core sounds, not ours."""
 AMI_ACTIONS = ("Redirect", "Getvar", "Status", "MixMonitorMute")
+BRIDGE_MEDIA = "chan_bridge_media.so"
 
 
 class Status(StrEnum):
@@ -163,6 +164,7 @@ async def run_checks(settings: Settings, config_path: Path | None) -> list[Resul
             _check_ari,
             _check_ari_app,
             _check_prompts,
+            _check_bridge_media,
             _check_logger_dtmf,
             _check_ari_debug,
             _check_ami,
@@ -302,6 +304,32 @@ async def _check_prompts(ctx: _Context) -> list[Result]:
     else:
         results.append(ok("core sounds", f"digits in {', '.join(languages)}"))
     return results
+
+
+async def _check_bridge_media(ctx: _Context) -> list[Result]:
+    """Hold music on the agent's bridge and prompts on an assisted payment's bridge are
+    played by an announcer channel, which Asterisk cannot make without chan_bridge_media."""
+    if not ctx.ari_ok:
+        return [skip("bridge media", "needs ARI")]
+    assert ctx.ari is not None
+    hears = ctx.settings.payments.agent_hears_prompts
+    try:
+        module = await ctx.ari.request("GET", f"/asterisk/modules/{BRIDGE_MEDIA}")
+    except AriNotFound:
+        module = {}
+    if module.get("status") == "Running":
+        uses = "hold music for the agent" + (", prompts on assisted payments' bridges" if hears else "")
+        return [ok("bridge media", f"{BRIDGE_MEDIA} running: {uses}")]
+    lost = "the agent gets no hold music during a private payment" + (
+        " and hears no prompt of an assisted one ([payments] agent_hears_prompts)" if hears else ""
+    )
+    return [
+        fail(
+            "bridge media",
+            f"{BRIDGE_MEDIA} is not loaded: {lost}",
+            f"add `load => {BRIDGE_MEDIA}` to modules.conf and run `module load {BRIDGE_MEDIA}`",
+        )
+    ]
 
 
 def prompt_names() -> list[str] | None:

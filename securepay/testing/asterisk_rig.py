@@ -9,6 +9,7 @@ the ARI password and a test dialplan changed, so the tests prove what we ship.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import re
 import secrets
@@ -133,6 +134,19 @@ CALL_RECORDS = {
 }
 """CDR (cdr_csv) and CEL (cel_custom) switched on in the rig's Asterisk; cel.conf is the shipped
 one (every event but DTMF), enabled, for every application."""
+
+
+HOLD_CLASS = "securepay-test-hold"
+HOLD_HZ = 440
+"""The rig's hold music for the agent: a steady 440 Hz tone. Music has notes on DTMF
+frequencies (F5 is 698 Hz, a keypad row) that a tone detector on the agent's leg would
+count as a keyed digit; this tone is neither a DTMF tone nor the tests' 1 kHz voice."""
+
+
+def hold_tone(seconds: int = 4, rate: int = 8000) -> bytes:
+    """`seconds` of the hold tone as Asterisk's .sln (signed 16-bit, 8 kHz, mono)."""
+    wave = (round(2000 * math.sin(2 * math.pi * HOLD_HZ * n / rate)) for n in range(seconds * rate))
+    return b"".join(sample.to_bytes(2, "little", signed=True) for sample in wave)
 
 
 class RigError(RuntimeError):
@@ -287,6 +301,10 @@ class AsteriskInstance:
         (etc / "asterisk.conf").write_text(self._asterisk_conf())
         for name in ("logger.conf", "musiconhold.conf"):
             shutil.copy(CONFIG_DIR / name, etc / name)
+        (self.dir / "hold").mkdir(exist_ok=True)
+        (self.dir / "hold" / "tone.sln").write_bytes(hold_tone())
+        with open(etc / "musiconhold.conf", "a") as moh:
+            moh.write(f"\n[{HOLD_CLASS}]\nmode = files\ndirectory = {self.inner_dir}/hold\n")
         (etc / "modules.conf").write_text((CONFIG_DIR / "modules.conf").read_text() + TEST_MODULES)
         http = set_option((CONFIG_DIR / "http.conf").read_text(), "general", "bindport", str(self.ari_port))
         (etc / "http.conf").write_text(http)

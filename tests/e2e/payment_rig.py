@@ -27,7 +27,7 @@ from securepay.flow import State
 from securepay.gateway.factory import Simulator, new_simulator, open_gateway
 from securepay.ledger import Ledger
 from securepay.payments.model import Payment
-from securepay.testing.asterisk_rig import AsteriskInstance
+from securepay.testing.asterisk_rig import HOLD_CLASS, AsteriskInstance
 from securepay.testing.phones import AGENT_ENDPOINT, Phones, driven_phones
 from securepay.web.auth import token_hash
 
@@ -39,6 +39,7 @@ FAST_IVR = {
     "SECUREPAY_IVR_INPUT_TIMEOUT_S": "10",
     "SECUREPAY_IVR_INTERDIGIT_TIMEOUT_S": "3",
     "SECUREPAY_IVR_FALLBACK_CONTEXT": "securepay-test-fallback",
+    "SECUREPAY_IVR_MOH_CLASS": HOLD_CLASS,
 }
 
 

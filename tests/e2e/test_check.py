@@ -105,7 +105,7 @@ async def test_check_passes_on_the_shipped_asterisk_config(
     assert report.code == 0, report.text
     for name in ("config", "ari", "ari app", "prompts", "core sounds", "logger dtmf", "ari debug"):
         assert report.rows[name].status == "OK", report.text
-    for name in ("ami", "ami actions", "manager users", "gateway"):
+    for name in ("bridge media", "ami", "ami actions", "manager users", "gateway"):
         assert report.rows[name].status == "OK", report.text
     assert "Redirect, Getvar, Status" in report.rows["ami actions"].detail
     assert report.rows["redis"].status == "SKIP" and report.rows["crm"].status == "SKIP"
@@ -126,6 +126,21 @@ async def test_dtmf_log_channel_fails_with_the_logger_fix(asterisk: AsteriskInst
     row = report.rows["logger dtmf"]
     assert row.status == "FAIL" and "securepay-leak.log" in row.detail
     assert "remove dtmf" in row.fix and "logger reload" in row.fix
+
+
+async def test_asterisk_without_bridge_media_fails_naming_the_prompts_the_agent_would_miss(
+    asterisk: AsteriskInstance, tmp_path: Path
+) -> None:
+    module = "/asterisk/modules/chan_bridge_media.so"
+    assert await ari_call(asterisk, "DELETE", module) == 204
+    try:
+        report = await run_check(write_config(tmp_path, asterisk, "[payments]\nagent_hears_prompts = true\n"))
+    finally:
+        assert await ari_call(asterisk, "POST", module) == 204
+    assert report.code == 1
+    row = report.rows["bridge media"]
+    assert row.status == "FAIL" and "no hold music" in row.detail and "agent_hears_prompts" in row.detail
+    assert "load => chan_bridge_media.so" in row.fix
 
 
 async def test_wrong_ari_password_fails_and_skips_what_needs_ari(

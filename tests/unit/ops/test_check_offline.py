@@ -37,7 +37,7 @@ async def test_unreachable_services_fail_with_fixes_and_dependent_checks_skip() 
     assert results["ari"].status is Status.FAIL and "http.conf" in results["ari"].fix
     assert results["ami"].status is Status.FAIL and "manager.conf" in results["ami"].fix
     assert results["redis"].status is Status.FAIL and "redis-server" in results["redis"].fix
-    for name in ("ari app", "prompts", "logger dtmf", "ari debug", "manager users"):
+    for name in ("ari app", "prompts", "bridge media", "logger dtmf", "ari debug", "manager users"):
         assert results[name].status is Status.SKIP
     assert results["gateway"].status is Status.OK, "the simulator answers in-process"
     assert all("hunter2" not in f"{r.detail} {r.fix}" for r in results.values())
