@@ -111,12 +111,29 @@ class AriRest:
         playback_id: str | None = None,
         lang: str | None = None,
     ) -> Playback:
+        """Play to the channel alone (in a bridge, the bridge suspends it while it plays)."""
+        return await self._play(f"/channels/{channel_id}/play", media, playback_id, lang)
+
+    async def play_on_bridge(
+        self,
+        bridge_id: str,
+        media: Sequence[str],
+        *,
+        playback_id: str | None = None,
+        lang: str | None = None,
+    ) -> Playback:
+        """Play to everyone in the bridge (an announcer channel joins it: needs chan_bridge_media)."""
+        return await self._play(f"/bridges/{bridge_id}/play", media, playback_id, lang)
+
+    async def _play(
+        self, path: str, media: Sequence[str], playback_id: str | None, lang: str | None
+    ) -> Playback:
         params = [("media", m) for m in media]
         if lang:
             params.append(("lang", lang))
         if playback_id:
             params.append(("playbackId", playback_id))
-        return Playback.from_json(await self.request("POST", f"/channels/{channel_id}/play", params))
+        return Playback.from_json(await self.request("POST", path, params))
 
     async def ring(self, channel_id: str) -> None:
         await self.request("POST", f"/channels/{channel_id}/ring")

@@ -5,7 +5,9 @@ private mode the caller leaves the agent's bridge for a private one before the f
 prompt. In assisted mode caller and agent move together into the payment's bridge, the
 caller added with `absorbDTMF`: Asterisk still raises the caller's ChannelDtmfReceived
 to us but passes no digit into the bridge, and prompts played on the caller's channel
-are heard by the caller only (both measured on the rig, see the README). That bridge
+are heard by the caller only (both measured on the rig, see the README); with
+`[payments] agent_hears_prompts` the instructions play on that bridge for both to hear,
+the read-backs still on the caller's channel (`securepay.ivr.prompts`). That bridge
 is `mixing,dtmf_events`, so it never goes native (RTP peer to peer, past Asterisk).
 While the caller keys a card field the caller's audio is muted toward the bridge, so a
 phone that sends DTMF as in-band tones gets no tone to the agent either (Asterisk's DSP
@@ -26,7 +28,6 @@ from datetime import UTC, datetime
 from securepay import metrics
 from securepay.ari import AriError, AriNotFound, AriRest
 from securepay.calls.recording import RecordingMuter
-from securepay.calls.recovery import PROMPT_VARIABLE
 from securepay.calls.registry import Call
 from securepay.events.publisher import PaymentEvents
 from securepay.flow import (
@@ -59,6 +60,7 @@ from securepay.flow import (
 )
 from securepay.gateway.base import Gateway
 from securepay.ivr.charging import charge_card
+from securepay.ivr.prompts import PromptPlayer
 from securepay.logs import call_id as call_id_var
 from securepay.logs import payment_id as payment_id_var
 from securepay.payments.model import Payment
@@ -92,6 +94,7 @@ class PaymentRunner:
         recorder: PaymentRecorder,
         recordings: RecordingMuter,
         moh_class: str,
+        agent_hears_prompts: bool,
         to_fallback: Callable[[Call], Awaitable[None]],
         end_call: Callable[[Call], Awaitable[None]],
     ) -> None:
@@ -104,6 +107,8 @@ class PaymentRunner:
         self._recorder = recorder
         self._recordings = recordings
         self._moh_class = moh_class
+        self._agent_hears_prompts = agent_hears_prompts
+        self._prompts = PromptPlayer(rest, call.caller_channel, payment.request.language)
         self._to_fallback = to_fallback
         self._end_call = end_call
         self._queue: asyncio.Queue[Event] = asyncio.Queue()
@@ -221,8 +226,8 @@ class PaymentRunner:
 
     async def _perform(self, action: Action) -> None:
         match action:
-            case Play(prompt_id=prompt_id, media=media):
-                await self._play(prompt_id, media)
+            case Play():
+                await self._play(action)
             case StopPlayback(prompt_id=prompt_id):
                 await self._stop_playback(prompt_id)
             case StartTimer(timer_id=timer_id, seconds=seconds):
@@ -252,16 +257,13 @@ class PaymentRunner:
         self._timers.pop(timer_id, None)
         self._queue.put_nowait(TimerFired(timer_id))
 
-    async def _play(self, prompt_id: int, media: tuple[str, ...]) -> None:
+    async def _play(self, prompt: Play) -> None:
         if self._caller_gone:
             return
-        playback = playback_id(self.payment.id, prompt_id)
-        self._playbacks[playback] = prompt_id
+        playback = playback_id(self.payment.id, prompt.prompt_id)
+        self._playbacks[playback] = prompt.prompt_id
         try:
-            await self._rest.set_variable(self.call.caller_channel, PROMPT_VARIABLE, playback)
-            await self._rest.play(
-                self.call.caller_channel, media, playback_id=playback, lang=self.payment.request.language
-            )
+            await self._prompts.play(playback, prompt)
         except AriNotFound:
             self._playbacks.pop(playback, None)
 
@@ -315,6 +317,8 @@ class PaymentRunner:
         if self.assisted and call.agent_channel is not None:
             await rest.remove_from_bridge(call.bridge_id, call.agent_channel)
             await rest.add_to_bridge(self._private_bridge, call.agent_channel)
+        if self.assisted and self._agent_hears_prompts:
+            self._prompts.bridge = self._private_bridge
         elif not self.assisted:
             with contextlib.suppress(AriError):
                 await rest.start_bridge_moh(call.bridge_id, self._moh_class)
@@ -325,6 +329,7 @@ class PaymentRunner:
         if not self.assisted:
             with contextlib.suppress(AriError):
                 await rest.stop_bridge_moh(self.call.bridge_id)
+        self._prompts.bridge = None
         if self._private_bridge is not None:
             agent = self.call.agent_channel
             if self.assisted and agent is not None:

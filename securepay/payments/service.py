@@ -113,6 +113,7 @@ class PaymentService:
             recorder=self._recorder,
             recordings=self._recordings,
             moh_class=self._settings.ivr.moh_class,
+            agent_hears_prompts=self._settings.payments.agent_hears_prompts,
             to_fallback=self.to_fallback,
             end_call=self.end_call,
         )

@@ -1,5 +1,6 @@
 """Assisted payments on a real Asterisk: the agent stays on the line while the caller keys
-the card, hears the caller but no prompt, receives no digit, and submits the charge.
+the card, hears the caller but no prompt (or, with `agent_hears_prompts`, the instructions
+but no read-back), receives no digit, and submits the charge.
 
 The agent's phone is recorded by Asterisk (what it received), and every DTMF event
 reaching it is counted by the driver app: both are the agent's side of the call.
@@ -10,10 +11,15 @@ from __future__ import annotations
 import asyncio
 import secrets
 
-from securepay.flow import State
+import pytest
+
+from securepay.ari.models import PlaybackFinished
+from securepay.calls.recovery import PROMPT_VARIABLE
+from securepay.flow import Play, State
+from securepay.ivr.prompts import PromptPlayer
 from securepay.payments.model import Payment
 from securepay.testing.asterisk_rig import AsteriskInstance
-from securepay.testing.audio import tone_amplitude, wav_samples
+from securepay.testing.audio import seconds_of_sound, tone_amplitude, wav_samples
 from tests.e2e.payment_rig import RECORDED_AGENT_ENDPOINT, PaymentRig, payment_rig
 from tests.e2e.test_dialplan_mode import ami_overrides, dialplan_call_id
 from tests.e2e.test_payment_flow import VISA, assert_back_with_agent, enter, key_card
@@ -153,3 +159,59 @@ async def test_a_call_bridged_by_dial_pays_assisted_through_ami(asterisk: Asteri
         assert payment.outcome is not None and payment.outcome.value == "success"
         assert rig.phones.agent_heard == []
         await assert_back_with_agent(rig, payment)
+
+
+async def test_with_agent_hears_prompts_the_agent_hears_the_instructions_but_no_readback_and_no_digit(
+    asterisk: AsteriskInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    played: dict[str, Play] = {}
+    play = PromptPlayer.play
+
+    async def noting(self: PromptPlayer, playback: str, prompt: Play) -> None:
+        played[playback] = prompt
+        await play(self, playback, prompt)
+
+    monkeypatch.setattr(PromptPlayer, "play", noting)
+    overrides = {"SECUREPAY_PAYMENTS_AGENT_HEARS_PROMPTS": "true"}
+    async with payment_rig(asterisk, overrides, agent_endpoint=RECORDED_AGENT_ENDPOINT) as rig:
+        targets: dict[str, str] = {}  # where Asterisk played each playback: channel:<id> or bridge:<id>
+
+        def finished(event: PlaybackFinished) -> None:
+            targets[event.playback.id] = event.playback.target_uri
+
+        rig.daemon.ari.on(PlaybackFinished, finished)
+        call_id = await rig.place_call()
+        payment = await rig.request_payment(call_id, mode="assisted")
+        call = rig.daemon.calls.get(call_id)
+        assert call is not None
+        intro = f"{payment.id}-1"
+        await rig.until(lambda: intro in rig.playing)
+        (pay_bridge,) = [b["id"] for b in await rig.daemon.ari.rest.list_bridges() if payment.id in b["name"]]
+        playback = await rig.daemon.ari.rest.request("GET", f"/playbacks/{intro}")
+        assert playback["target_uri"] == f"bridge:{pay_bridge}", "the intro plays on the payment's bridge"
+        assert await rig.daemon.ari.rest.get_variable(call.caller_channel, PROMPT_VARIABLE) == intro
+        await key_card(rig, payment)
+        await rig.at(payment, State.READY)
+        assert await submit(rig, payment) == 202
+        await rig.finished(payment)
+        assert payment.outcome is not None and payment.outcome.value == "success"
+        (charge,) = rig.simulator.charges
+        assert charge.status == "approved"
+        assert rig.phones.agent_heard == [], "no digit reached the agent"
+        heard = await agent_recording(rig)
+    readbacks = [pb for pb, prompt in played.items() if prompt.private]
+    instructions = [pb for pb, prompt in played.items() if not prompt.private]
+    assert [played[pb].media[0] for pb in readbacks] == [
+        "sound:securepay/card-ending-in",
+        "sound:securepay/expiry-is",
+        "sound:securepay/cvc-3-digits",
+        "sound:securepay/postal-code-is",
+    ]
+    assert {targets[pb] for pb in readbacks} == {f"channel:{call.caller_channel}"}
+    assert {targets[pb] for pb in instructions} == {f"bridge:{pay_bridge}"}
+    sound_s = seconds_of_sound(heard)
+    print(
+        f"{len(instructions)} instructions on the bridge, {len(readbacks)} read-backs on the caller's "
+        f"channel; the agent heard {sound_s:.1f} s of prompts"
+    )
+    assert sound_s > 5, "the agent heard the intro (7.2 s of speech) played on the bridge"
