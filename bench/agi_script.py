@@ -90,7 +90,9 @@ def run(agi: Agi) -> str:
         for action in flow.handle(events.pop(0)):
             match action:
                 case Play(prompt_id=prompt_id, media=media):
+                    agi.command("SET VARIABLE BENCH_PLAYING 1")
                     key = next((k for item in media if (k := agi.play(item))), None)
+                    agi.command("SET VARIABLE BENCH_PLAYING 0")
                     events.append(Digit(key) if key else PromptFinished(prompt_id))
                 case StartTimer(timer_id=timer_id, seconds=seconds):
                     waiting = (timer_id, seconds)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,7 +27,11 @@ from securepay.testing.phones import DRIVER_APP
 DIGIT_GAP_MS = 250
 DIGIT_MS = 100
 THINK_S = 0.5
-"""A caller reads the prompt, then keys about three digits a second."""
+"""A caller hears the prompt out, thinks half a second, then keys about three digits a second."""
+LISTEN_MAX_S = 30.0
+"""A caller who hears no prompt end this long keys anyway (the daemon's own timeout is 60 s)."""
+PLAYING_VARIABLE = "BENCH_PLAYING"
+"""Set to 1/0 around each prompt by the AGI baseline, whose prompts raise no ARI playback events."""
 
 
 def asterisk_time(stamp: str) -> float:
@@ -51,11 +56,32 @@ class PromptTimer:
 
 
 @dataclass
+class Ears:
+    """What a caller hears: whether a prompt plays, how many have ended, and since when all is quiet."""
+
+    playing: bool = False
+    heard: int = 0
+    quiet_since: float = 0.0
+
+    def prompt_started(self) -> None:
+        self.playing = True
+
+    def prompt_ended(self) -> None:
+        self.playing, self.heard, self.quiet_since = False, self.heard + 1, time.monotonic()
+
+    def done_listening(self, heard_before: int) -> bool:
+        """A prompt has ended since `heard_before`, and nothing has played for THINK_S."""
+        quiet = not self.playing and time.monotonic() - self.quiet_since >= THINK_S
+        return self.heard > heard_before and quiet
+
+
+@dataclass
 class CallerLine:
     phone: str
     """The `;1` half: the bench keys digits on it."""
     watched: str
     """The `;2` half: securepay's caller channel."""
+    ears: Ears = field(default_factory=Ears)
 
 
 class AsteriskPhones:
@@ -93,13 +119,26 @@ class AsteriskPhones:
         self.callers[line.watched] = who
 
     def key(self, who: str, digits: str) -> None:
-        task = asyncio.get_running_loop().create_task(self._key(self.lines[who].phone, digits))
+        """Key a step's entry and the 1 that confirms it, each after hearing its prompt out."""
+        task = asyncio.get_running_loop().create_task(self._key(self.lines[who], digits))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _key(self, phone: str, digits: str) -> None:
-        await asyncio.sleep(THINK_S)
-        await self.rest.send_dtmf(phone, digits, between_ms=DIGIT_GAP_MS, duration_ms=DIGIT_MS)
+    async def _key(self, line: CallerLine, digits: str) -> None:
+        entry, confirm = digits[:-1], digits[-1:]
+        heard = line.ears.heard
+        if entry:
+            await self._listen(line.ears, heard)
+            heard = line.ears.heard
+            await self.rest.send_dtmf(line.phone, entry, between_ms=DIGIT_GAP_MS, duration_ms=DIGIT_MS)
+        await self._listen(line.ears, heard)
+        await self.rest.send_dtmf(line.phone, confirm, between_ms=DIGIT_GAP_MS, duration_ms=DIGIT_MS)
+
+    @staticmethod
+    async def _listen(ears: Ears, heard_before: int) -> None:
+        deadline = time.monotonic() + LISTEN_MAX_S
+        while not ears.done_listening(heard_before) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
 
     async def hang_up_all(self) -> None:
         for line in self.lines.values():
@@ -125,8 +164,23 @@ class AsteriskPhones:
         elif kind == "PlaybackStarted":
             channel = event["playback"]["target_uri"].removeprefix("channel:")
             self.timer.prompt_started(channel, asterisk_time(event["timestamp"]))
+            if line := self._line_of(channel):
+                line.ears.prompt_started()
+        elif kind == "PlaybackFinished":
+            if line := self._line_of(event["playback"]["target_uri"].removeprefix("channel:")):
+                line.ears.prompt_ended()
         elif kind == "ChannelVarset" and (who := self.callers.get(event.get("channel", {}).get("id"))):
+            if event["variable"] == PLAYING_VARIABLE:
+                ears = self.lines[who].ears
+                if event["value"] == "1":
+                    ears.prompt_started()
+                else:
+                    ears.prompt_ended()
             self.on_variable(who, event["variable"], event["value"])
+
+    def _line_of(self, watched: str) -> CallerLine | None:
+        who = self.callers.get(watched)
+        return self.lines.get(who) if who is not None else None
 
 
 @contextlib.asynccontextmanager

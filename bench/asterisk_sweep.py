@@ -30,7 +30,7 @@ PAYMENT_TIMEOUT_S = 180
 REQUEST_SPREAD_S = 8.0
 """Agents request their payments over these seconds, not in one instant: callers in lockstep
 would key every digit of every call in the same millisecond, which no contact center sees.
-A payment lasts about 25 s, so all N still run at once."""
+A payment lasts about 65 s, so all N still run at once."""
 
 
 async def run_level(

@@ -206,6 +206,8 @@ def asterisk_table(sweep: list[dict[str, Any]]) -> list[str]:
         "",
         "Added latency: Asterisk's timestamp of the digit that completes an entry to its timestamp",
         "of the next prompt's PlaybackStarted, seen by a second ARI app subscribed to the caller's channel.",
+        "Each caller hears every prompt out, thinks half a second, then keys (the entry; the 1 "
+        "after its read-back).",
         "",
         "| N | completed | daemon CPU s | Asterisk CPU s | daemon/Asterisk | added p50 / p99 / max ms "
         "| event->Redis p50 / p99 ms | daemon peak RSS MB | window s | load |",
