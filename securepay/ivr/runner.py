@@ -305,7 +305,8 @@ class PaymentRunner:
 
     async def _enter_ivr(self) -> None:
         """Private: the caller out of the agent's bridge into the payment's, hold music for
-        the agent. Assisted: both into the payment's bridge, the caller's DTMF absorbed."""
+        the agent. Assisted: both into the payment's bridge, the caller's DTMF absorbed; the
+        instructions play there too when the agent may hear them."""
         rest, call = self._rest, self.call
         self._private_bridge = await rest.create_bridge(
             "mixing,dtmf_events", name=f"securepay/pay/{self.payment.id}/{call.id}"
@@ -317,11 +318,11 @@ class PaymentRunner:
         if self.assisted and call.agent_channel is not None:
             await rest.remove_from_bridge(call.bridge_id, call.agent_channel)
             await rest.add_to_bridge(self._private_bridge, call.agent_channel)
-        if self.assisted and self._agent_hears_prompts:
-            self._prompts.bridge = self._private_bridge
         elif not self.assisted:
             with contextlib.suppress(AriError):
                 await rest.start_bridge_moh(call.bridge_id, self._moh_class)
+        if self.assisted and self._agent_hears_prompts:
+            self._prompts.bridge = self._private_bridge
         self.payment.state = "in-ivr"
 
     async def _leave_private_bridge(self) -> None:
