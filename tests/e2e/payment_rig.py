@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import shutil
 import tempfile
+import time
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol
@@ -82,8 +83,9 @@ class PaymentRig:
         self.monitor_dir = Path()
         self.playing: set[str] = set()
         """Playbacks (prompts) under way on any channel."""
-        daemon.ari.on(PlaybackStarted, lambda event: self.playing.add(event.playback.id))
-        daemon.ari.on(PlaybackFinished, lambda event: self.playing.discard(event.playback.id))
+        self._prompts_changed = time.monotonic()
+        daemon.ari.on(PlaybackStarted, self._prompt_started)
+        daemon.ari.on(PlaybackFinished, self._prompt_finished)
         daemon.ari.on(PlaybackFinished, lambda event: self.playback_states.append(event.playback.state))
         self.http = aiohttp.ClientSession(
             base_url=f"http://127.0.0.1:{daemon.http_port}",
@@ -153,6 +155,21 @@ class PaymentRig:
         assert call is not None
         bridge = await self.daemon.ari.rest.request("GET", f"/bridges/{call.bridge_id}")
         return set(bridge["channels"])
+
+    def _prompt_started(self, event: PlaybackStarted) -> None:
+        self.playing.add(event.playback.id)
+        self._prompts_changed = time.monotonic()
+
+    def _prompt_finished(self, event: PlaybackFinished) -> None:
+        self.playing.discard(event.playback.id)
+        self._prompts_changed = time.monotonic()
+
+    async def quiet(self, for_s: float = 0.5, timeout: float = 30) -> None:
+        """Until no prompt has played for `for_s`. A prompt's end alone is not enough: the
+        flow's next prompt starts a few milliseconds after the one before it ends."""
+        await self.until(
+            lambda: not self.playing and time.monotonic() - self._prompts_changed >= for_s, timeout
+        )
 
     @staticmethod
     async def until(check: Any, timeout: float = 30) -> Any:

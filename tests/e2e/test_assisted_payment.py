@@ -50,7 +50,7 @@ async def key_every_field(rig: PaymentRig, payment: Payment) -> None:
     assert await together(rig, payment)
     await enter(rig, payment, State.CARD_NUMBER_ENTRY, State.CARD_NUMBER_CONFIRM, VISA + "#")
     await rig.at(payment, State.EXPIRY_ENTRY)
-    await rig.until(lambda: not rig.playing)
+    await rig.quiet()
     await caller_says_something(rig, CALLER_KEYING_HZ)
     await enter(rig, payment, State.EXPIRY_ENTRY, State.EXPIRY_CONFIRM, "1230")
     await enter(rig, payment, State.CVC_ENTRY, State.CVC_CONFIRM, "900")
@@ -74,7 +74,7 @@ async def test_the_agent_stays_on_the_line_hears_the_caller_and_receives_no_digi
         assert rig.simulator.charges == [], "nothing is charged before the agent submits"
         # A prompt suspends the caller from the bridge while it plays (Asterisk's bridge
         # playfile), so the caller speaks once "your agent will now submit" is over.
-        await rig.until(lambda: not rig.playing)
+        await rig.quiet()
         await caller_says_something(rig)
         assert await submit(rig, payment) == 202
         await rig.finished(payment)

@@ -51,7 +51,7 @@ async def test_an_inband_caller_keys_an_assisted_payment_and_the_agent_gets_no_t
         await rig.key_at(payment, State.AMOUNT_CONFIRM, "1")
         during = await key_fields_counting_what_the_agent_gets(call, payment)
         await rig.at(payment, State.READY)
-        await rig.until(lambda: not rig.playing)
+        await rig.quiet()
         agent.reset_counts()
         await asyncio.sleep(1.0)
         voice_in_ready = agent.voice_frames
