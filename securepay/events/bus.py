@@ -92,9 +92,21 @@ async def _drain(queue: asyncio.Queue[Message]) -> AsyncIterator[Message]:
         yield await queue.get()
 
 
+COMMAND_TIMEOUT_S = 1.0
+"""How long a publish or state write may take. A Redis that hangs (stopped, swapping, a
+dead peer with no RST) must not hold a caller: the event is dropped with a warning."""
+
+
 class RedisBus:
+    """Commands and subscriptions on separate clients: a command gives up after
+    COMMAND_TIMEOUT_S, while a subscription waits for its next message as long as it takes."""
+
     def __init__(self, url: str) -> None:
-        self._redis = aioredis.Redis.from_url(url, decode_responses=True)
+        timeouts = {"socket_timeout": COMMAND_TIMEOUT_S, "socket_connect_timeout": COMMAND_TIMEOUT_S}
+        self._redis = aioredis.Redis.from_url(url, decode_responses=True, **timeouts)
+        self._subscriber = aioredis.Redis.from_url(
+            url, decode_responses=True, socket_connect_timeout=COMMAND_TIMEOUT_S
+        )
 
     async def publish(self, channel: str, message: Message) -> None:
         await self._redis.publish(channel, json.dumps(message, separators=(",", ":")))
@@ -111,7 +123,7 @@ class RedisBus:
 
     @contextlib.asynccontextmanager
     async def subscribe(self, channels: Sequence[str]) -> AsyncIterator[AsyncIterator[Message]]:
-        pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+        pubsub = self._subscriber.pubsub(ignore_subscribe_messages=True)
         await pubsub.subscribe(*channels)
         try:
             yield _redis_messages(pubsub)
@@ -131,6 +143,7 @@ class RedisBus:
 
     async def close(self) -> None:
         await self._redis.aclose()
+        await self._subscriber.aclose()
 
 
 async def _redis_messages(pubsub: aioredis.client.PubSub) -> AsyncIterator[Message]:

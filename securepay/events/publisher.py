@@ -104,12 +104,13 @@ class PaymentEvents:
         except Exception as exc:  # the caller's payment must not fail because a panel is unreachable
             log.warning("could not publish %s (%s)", event["type"], type(exc).__name__)
 
-    async def cancelled(self, by: str) -> None:
+    def cancelled(self, by: str) -> None:
         """The payment was cancelled ("agent" from the panel, "caller" with *); its result follows.
 
-        A panel can stop showing the steps at once, before the caller has been returned.
+        A panel can stop showing the steps at once, before the caller has been returned
+        (queued like a step event: the caller's goodbye never waits for Redis).
         """
-        await self.publish("payment.cancelled", by=by)
+        self.publish_soon("payment.cancelled", by=by)
 
 
 async def publish_settled_result(bus: EventBus, payment: Payment) -> None:

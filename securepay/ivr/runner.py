@@ -168,7 +168,7 @@ class PaymentRunner:
         metrics.payment_started()
         try:
             await self._recorder.started(self.payment)
-            await self._events.publish(
+            self._events.publish_soon(
                 "payment.requested",
                 item=self.payment.request.item,
                 amount=f"{self.payment.request.amount:.2f}",
@@ -194,7 +194,7 @@ class PaymentRunner:
     async def _feed(self, event: Event) -> None:
         actions = self.flow.handle(event)
         self.payment.steps.update(self.flow.steps)
-        await self._announce_cancellation()
+        self._announce_cancellation()
         await self._mute_while_keying()
         for action in actions:
             await self._perform(action)
@@ -208,12 +208,12 @@ class PaymentRunner:
             with contextlib.suppress(AriNotFound):  # the caller just hung up: CallerHungUp follows
                 await mute(self.call.caller_channel)
 
-    async def _announce_cancellation(self) -> None:
+    def _announce_cancellation(self) -> None:
         """Tell the panel at once when the caller or agent cancels, before the goodbye plays."""
         by = CANCELLED_BY.get(self.flow.outcome) if self.flow.outcome else None
         if by is not None and not self._cancel_announced:
             self._cancel_announced = True
-            await self._events.cancelled(by)
+            self._events.cancelled(by)
 
     async def _feed_safely(self, event: Event) -> None:
         """Last resort after a shell failure: let the flow close, never raise again."""

@@ -7,6 +7,7 @@ persistence off and stops it at the end.
 from __future__ import annotations
 
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -65,6 +66,16 @@ class RedisInstance:
                 return
             time.sleep(0.05)
         raise RedisError(f"redis-server did not answer on port {self.port} within {timeout_s:.0f} s")
+
+    def pause(self) -> None:
+        """Freeze the server (SIGSTOP): connections stay open and nothing answers, as with a
+        Redis that hangs rather than dies."""
+        if self._process is not None:
+            self._process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        if self._process is not None:
+            self._process.send_signal(signal.SIGCONT)
 
     def stop(self) -> None:
         process, self._process = self._process, None

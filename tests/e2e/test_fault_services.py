@@ -141,6 +141,49 @@ async def test_redis_killed_and_restarted_mid_payment_the_payment_completes_and_
     assert (entry.outcome, entry.transaction_id) == ("success", rig.simulator.charges[0].trans_id)
 
 
+async def together(rig: PaymentRig, call_id: str) -> bool:
+    """The caller is back in the agent's bridge, with nobody else."""
+    call = rig.daemon.calls.get(call_id)
+    assert call is not None
+    return await rig.bridge_members(call_id) == {call.caller_channel, call.agent_channel}
+
+
+async def test_a_hung_redis_mid_payment_holds_no_caller_and_events_resume_once_it_answers(
+    asterisk: AsteriskInstance,
+) -> None:
+    redis = RedisInstance()  # its own: the session's Redis stays up for the other tests
+    await asyncio.to_thread(redis.start)
+    bus = RedisBus(redis.url)
+    try:
+        async with payment_rig(asterisk, bus=bus) as rig, agent_events(bus) as events:
+            call_id = await rig.place_call()
+            payment = await rig.request_payment(call_id)
+            await confirm_amount(rig, payment)
+            await enter(rig, payment, State.CARD_NUMBER_ENTRY, State.CARD_NUMBER_CONFIRM, VISA + "#")
+            redis.pause()
+            try:
+                await enter(rig, payment, State.EXPIRY_ENTRY, State.EXPIRY_CONFIRM, "1230")
+                await rig.key_at(payment, State.CVC_ENTRY, "*")
+                cancelled_at = time.monotonic()
+                await until(lambda: together(rig, call_id))
+                back_s = time.monotonic() - cancelled_at
+            finally:
+                redis.resume()
+            await rig.finished(payment)
+            await assert_back_with_agent(rig, payment)
+            second = await rig.request_payment(call_id)
+            await until(lambda: any(e["payment_id"] == second.id for e in events))
+            async with rig.http.delete(f"/api/v1/payments/{second.id}") as resp:
+                assert resp.status == 202
+            await rig.finished(second)
+    finally:
+        await bus.close()
+        await asyncio.to_thread(redis.stop)
+    print(f"\nhung redis: caller back {back_s:.2f} s after *, outcome {payment.outcome}; events resumed")
+    assert payment.outcome is not None and payment.outcome.value == "caller-cancelled"
+    assert rig.simulator.charges == []
+
+
 async def test_the_ari_connection_cut_mid_entry_resyncs_and_the_payment_goes_on(
     asterisk: AsteriskInstance,
 ) -> None:

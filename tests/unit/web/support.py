@@ -194,7 +194,7 @@ class FakePayments:
     ) -> None:
         await self._settle()
         if outcome is Outcome.AGENT_CANCELLED:
-            await self.events[payment.id].cancelled(by="agent")
+            self.events[payment.id].cancelled(by="agent")
         payment.outcome, payment.transaction_id, payment.state = outcome, transaction_id, "finished"
         payment.brand, payment.last4 = ("visa", last4) if last4 else (None, None)
         await self.events[payment.id].publish(

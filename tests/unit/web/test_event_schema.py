@@ -23,7 +23,7 @@ async def published(*emit: tuple[str, dict]) -> list[dict]:
     async with bus.subscribe([agent_channel("alice")]) as stream:
         for kind, fields in emit:
             if kind == "payment.cancelled":
-                await events.cancelled(**fields)
+                events.cancelled(**fields)
             else:
                 await events.publish(kind, **fields)
         return [await asyncio.wait_for(anext(stream), 1) for _ in emit]
