@@ -13,7 +13,7 @@ import errno
 import os
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -109,30 +109,36 @@ async def test_a_crm_down_then_up_gets_the_activity_once_under_one_idempotency_k
     assert {headers["Idempotency-Key"] for headers, _ in received} == {payment.id}
 
 
-async def test_redis_killed_and_restarted_mid_payment_the_payment_completes_and_events_resume(
-    asterisk: AsteriskInstance,
-) -> None:
-    redis = RedisInstance()  # its own: the session's Redis stays up for the other tests
+@contextlib.asynccontextmanager
+async def own_redis() -> AsyncIterator[tuple[RedisInstance, RedisBus]]:
+    """A redis-server of the test's own (the session's stays up for the other tests), and a bus on it."""
+    redis = RedisInstance()
     await asyncio.to_thread(redis.start)
     bus = RedisBus(redis.url)
     try:
-        async with payment_rig(asterisk, bus=bus) as rig:
-            payment = await rig.request_payment(await rig.place_call())
-            await confirm_amount(rig, payment)
-            await enter(rig, payment, State.CARD_NUMBER_ENTRY, State.CARD_NUMBER_CONFIRM, VISA + "#")
-            await asyncio.to_thread(redis.stop)
-            await enter(rig, payment, State.EXPIRY_ENTRY, State.EXPIRY_CONFIRM, "1230")
-            await asyncio.to_thread(redis.start)
-            async with agent_events(rig.daemon.bus) as events:
-                await enter(rig, payment, State.CVC_ENTRY, State.CVC_CONFIRM, "900")
-                await enter(rig, payment, State.POSTAL_CODE_ENTRY, State.POSTAL_CODE_CONFIRM, "46201")
-                await rig.finished(payment)
-                result = await told(events, payment)
-            entry = await rig.ledger.get(payment.id)
-            await assert_back_with_agent(rig, payment)
+        yield redis, bus
     finally:
         await bus.close()
         await asyncio.to_thread(redis.stop)
+
+
+async def test_redis_killed_and_restarted_mid_payment_the_payment_completes_and_events_resume(
+    asterisk: AsteriskInstance,
+) -> None:
+    async with own_redis() as (redis, bus), payment_rig(asterisk, bus=bus) as rig:
+        payment = await rig.request_payment(await rig.place_call())
+        await confirm_amount(rig, payment)
+        await enter(rig, payment, State.CARD_NUMBER_ENTRY, State.CARD_NUMBER_CONFIRM, VISA + "#")
+        await asyncio.to_thread(redis.stop)
+        await enter(rig, payment, State.EXPIRY_ENTRY, State.EXPIRY_CONFIRM, "1230")
+        await asyncio.to_thread(redis.start)
+        async with agent_events(rig.daemon.bus) as events:
+            await enter(rig, payment, State.CVC_ENTRY, State.CVC_CONFIRM, "900")
+            await enter(rig, payment, State.POSTAL_CODE_ENTRY, State.POSTAL_CODE_CONFIRM, "46201")
+            await rig.finished(payment)
+            result = await told(events, payment)
+        entry = await rig.ledger.get(payment.id)
+        await assert_back_with_agent(rig, payment)
     steps = [(e["step"], e["status"]) for e in events if e["type"] == "payment.step"]
     print(f"\nredis restart: {len(events)} events after the restart, outcome {result['outcome']}")
     assert ("cvc", "completed") in steps and ("processing", "completed") in steps
@@ -151,34 +157,31 @@ async def together(rig: PaymentRig, call_id: str) -> bool:
 async def test_a_hung_redis_mid_payment_holds_no_caller_and_events_resume_once_it_answers(
     asterisk: AsteriskInstance,
 ) -> None:
-    redis = RedisInstance()  # its own: the session's Redis stays up for the other tests
-    await asyncio.to_thread(redis.start)
-    bus = RedisBus(redis.url)
-    try:
-        async with payment_rig(asterisk, bus=bus) as rig, agent_events(bus) as events:
-            call_id = await rig.place_call()
-            payment = await rig.request_payment(call_id)
-            await confirm_amount(rig, payment)
-            await enter(rig, payment, State.CARD_NUMBER_ENTRY, State.CARD_NUMBER_CONFIRM, VISA + "#")
-            redis.pause()
-            try:
-                await enter(rig, payment, State.EXPIRY_ENTRY, State.EXPIRY_CONFIRM, "1230")
-                await rig.key_at(payment, State.CVC_ENTRY, "*")
-                cancelled_at = time.monotonic()
-                await until(lambda: together(rig, call_id))
-                back_s = time.monotonic() - cancelled_at
-            finally:
-                redis.resume()
-            await rig.finished(payment)
-            await assert_back_with_agent(rig, payment)
-            second = await rig.request_payment(call_id)
-            await until(lambda: any(e["payment_id"] == second.id for e in events))
-            async with rig.http.delete(f"/api/v1/payments/{second.id}") as resp:
-                assert resp.status == 202
-            await rig.finished(second)
-    finally:
-        await bus.close()
-        await asyncio.to_thread(redis.stop)
+    async with (
+        own_redis() as (redis, bus),
+        payment_rig(asterisk, bus=bus) as rig,
+        agent_events(bus) as events,
+    ):
+        call_id = await rig.place_call()
+        payment = await rig.request_payment(call_id)
+        await confirm_amount(rig, payment)
+        await enter(rig, payment, State.CARD_NUMBER_ENTRY, State.CARD_NUMBER_CONFIRM, VISA + "#")
+        redis.pause()
+        try:
+            await enter(rig, payment, State.EXPIRY_ENTRY, State.EXPIRY_CONFIRM, "1230")
+            await rig.key_at(payment, State.CVC_ENTRY, "*")
+            cancelled_at = time.monotonic()
+            await until(lambda: together(rig, call_id))
+            back_s = time.monotonic() - cancelled_at
+        finally:
+            redis.resume()
+        await rig.finished(payment)
+        await assert_back_with_agent(rig, payment)
+        second = await rig.request_payment(call_id)
+        await until(lambda: any(e["payment_id"] == second.id for e in events))
+        async with rig.http.delete(f"/api/v1/payments/{second.id}") as resp:
+            assert resp.status == 202
+        await rig.finished(second)
     print(f"\nhung redis: caller back {back_s:.2f} s after *, outcome {payment.outcome}; events resumed")
     assert payment.outcome is not None and payment.outcome.value == "caller-cancelled"
     assert rig.simulator.charges == []
