@@ -87,7 +87,10 @@ def run(agi: Agi) -> str:
     events: list[Event] = [Start()]
     waiting: tuple[int, float] | None = None
     while events:
-        for action in flow.handle(events.pop(0)):
+        # Steps are announced before the prompts of the same batch: STREAM FILE blocks until
+        # a prompt ends, and the bench's caller keys once the announced step's prompt is over.
+        actions = sorted(flow.handle(events.pop(0)), key=lambda action: not isinstance(action, PublishStep))
+        for action in actions:
             match action:
                 case Play(prompt_id=prompt_id, media=media):
                     agi.command("SET VARIABLE BENCH_PLAYING 1")
