@@ -34,13 +34,15 @@ def tone_amplitude(samples: Sequence[int], frequency: float, rate: int = 8000) -
     return 2 * math.sqrt(max(power, 0.0)) / len(samples)
 
 
+def frame_levels(samples: Sequence[int], frame: int) -> list[float]:
+    """The RMS of each whole ``frame`` samples (a trailing part frame is left out)."""
+    return [
+        math.sqrt(sum(s * s for s in samples[start : start + frame]) / frame)
+        for start in range(0, len(samples) - frame + 1, frame)
+    ]
+
+
 def seconds_of_sound(samples: Sequence[int], level: float = 300.0, rate: int = 8000) -> float:
     """How long ``samples`` carry sound louder than ``level`` (RMS of each 20 ms frame):
     speech prompts are well above it, digital silence is 0."""
-    frame = rate // 50
-    loud = 0
-    for start in range(0, len(samples) - frame + 1, frame):
-        chunk = samples[start : start + frame]
-        if sum(s * s for s in chunk) / frame > level * level:
-            loud += 1
-    return loud / 50
+    return sum(rms > level for rms in frame_levels(samples, rate // 50)) / 50

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from securepay.ari import AriNotFound
 from securepay.testing.asterisk_rig import AsteriskInstance
+from securepay.testing.audio import frame_levels
 from tests.e2e.payment_rig import PaymentRig, payment_rig
 from tests.e2e.test_payment_flow import assert_back_with_agent, key_card
 
@@ -54,11 +55,7 @@ def window_levels(path: Path) -> list[float]:
     with wave.open(str(path)) as recording:
         rate = recording.getframerate()
         samples = array.array("h", recording.readframes(recording.getnframes()))
-    size = int(rate * WINDOW_S)
-    return [
-        (sum(s * s for s in samples[i : i + size]) / size) ** 0.5
-        for i in range(0, len(samples) - size + 1, size)
-    ]
+    return frame_levels(samples, int(rate * WINDOW_S))
 
 
 async def test_a_dial_bridged_call_pays_through_ami_and_its_recording_is_silent_meanwhile(
