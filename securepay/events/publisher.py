@@ -9,6 +9,8 @@ Card data never reaches here: at most brand and last 4.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import itertools
 import logging
 from datetime import UTC, datetime
@@ -64,45 +66,36 @@ class PaymentEvents:
         self._payment = payment
         self._call = call
         self._seq = itertools.count(1)
-        self._sending: asyncio.Task[None] | None = None
+        self._sent: asyncio.Future[None] | None = None
 
     async def publish(self, kind: str, **fields: Any) -> None:
         """Send the event once every event before it has gone out."""
-        event = _event(self._payment, kind, next(self._seq), fields)
+        self.publish_soon(kind, **fields)
         await self.flush()
-        await self._send(event)
 
     def publish_soon(self, kind: str, **fields: Any) -> None:
         """Queue the event behind those still going out, and return at once.
 
-        A step event must not hold up the caller's next prompt by its Redis round trips
-        (two publishes and the agent's state): the runner plays first, the panel follows.
-        The event keeps its place in the order and its timestamp.
+        A step event must not hold up the caller's next prompt by its Redis round trip:
+        the runner plays first, the panel follows. The event keeps its place in the order
+        and its timestamp. It goes out with the agent's shared state, built when sent.
         """
-        event = _event(self._payment, kind, next(self._seq), fields)
-        self._sending = asyncio.get_running_loop().create_task(self._send_after(self._sending, event))
+        payment = self._payment
+        event = _event(payment, kind, next(self._seq), fields)
+        channels = (agent_channel(payment.agent_id), payment_channel(payment.id))
+        self._sent = self._bus.publish_soon(
+            channels, event, agent_state_key(payment.agent_id), self._state, STATE_TTL_S
+        )
+        self._sent.add_done_callback(functools.partial(_report_failure, kind))
 
     async def flush(self) -> None:
-        """Wait until every queued event has gone out."""
-        if self._sending is not None:
-            await self._sending
+        """Wait until every queued event has gone out (or failed: that is logged)."""
+        if self._sent is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self._sent)
 
-    async def _send_after(self, before: asyncio.Task[None] | None, event: dict[str, Any]) -> None:
-        if before is not None:
-            await before
-        await self._send(event)
-
-    async def _send(self, event: dict[str, Any]) -> None:
-        """The event and the agent's shared state, in one round trip on Redis."""
-        payment = self._payment
-        channels = (agent_channel(payment.agent_id), payment_channel(payment.id))
-        state = agent_state(self._call, payment)
-        try:
-            await self._bus.publish_with_state(
-                channels, event, agent_state_key(payment.agent_id), state, STATE_TTL_S
-            )
-        except Exception as exc:  # the caller's payment must not fail because a panel is unreachable
-            log.warning("could not publish %s (%s)", event["type"], type(exc).__name__)
+    def _state(self) -> dict[str, Any]:
+        return agent_state(self._call, self._payment)
 
     def cancelled(self, by: str) -> None:
         """The payment was cancelled ("agent" from the panel, "caller" with *); its result follows.
@@ -130,6 +123,12 @@ async def publish_settled_result(bus: EventBus, payment: Payment) -> None:
         "last4": payment.last4,
     }
     await _send(bus, _event(payment, "payment.result", SETTLED_SEQ, fields))
+
+
+def _report_failure(kind: str, sent: asyncio.Future[None]) -> None:
+    """The caller's payment must not fail because a panel is unreachable: a warning only."""
+    if not sent.cancelled() and (exc := sent.exception()) is not None:
+        log.warning("could not publish %s (%s)", kind, type(exc).__name__)
 
 
 def _event(payment: Payment, kind: str, seq: int, fields: dict[str, Any]) -> dict[str, Any]:

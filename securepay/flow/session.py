@@ -182,7 +182,9 @@ class PaymentFlow:
         self._failures = dict.fromkeys(Step, 0)
         self._card = CardDetails()
         self._entry = bytearray()
-        self._ids = count(1)
+        self._prompt_ids = count(1)
+        """Prompts are numbered in a row (the shell names runs of them for crash recovery)."""
+        self._timer_ids = count(1)
         self._prompt: int | None = None
         self._timer: int | None = None
         self._charging = False
@@ -593,12 +595,9 @@ class PaymentFlow:
 
     # Small helpers
 
-    def _next_id(self) -> int:
-        return next(self._ids)
-
     def _play(self, *media: str, private: bool = False) -> Play:
         """The next prompt; ``private`` when it reads back what the caller keyed."""
-        prompt_id = self._prompt = self._next_id()
+        prompt_id = self._prompt = next(self._prompt_ids)
         return Play(prompt_id, media, private)
 
     def _stop_prompt(self) -> list[Action]:
@@ -608,7 +607,7 @@ class PaymentFlow:
         return [StopPlayback(prompt_id)]
 
     def _start_timer(self, seconds: float) -> StartTimer:
-        timer_id = self._timer = self._next_id()
+        timer_id = self._timer = next(self._timer_ids)
         return StartTimer(timer_id, seconds)
 
     def _cancel_timer(self) -> list[Action]:

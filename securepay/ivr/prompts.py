@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 
 from securepay.ari import AriRest, AriServerError
-from securepay.calls.recovery import PROMPT_VARIABLE
+from securepay.calls.recovery import PROMPT_VARIABLE, PROMPTS_PER_NAME
 from securepay.flow import Play
 
 log = logging.getLogger("securepay.ivr")
@@ -29,11 +29,16 @@ class PromptPlayer:
         self._language = language
         self.bridge: str | None = None
         """The bridge that plays the prompts the agent may hear; None: all to the caller alone."""
+        self._named: range = range(0)
+        """The prompt numbers the caller's recovery variable names now."""
 
     async def play(self, playback: str, prompt: Play) -> None:
-        """Name the prompt in the caller's recovery variable (a restarted daemon stops it
-        wherever it plays), then play it. Raises `AriNotFound` once the caller is gone."""
-        await self._rest.set_variable(self._caller, PROMPT_VARIABLE, playback)
+        """Play the prompt, named in the caller's recovery variable first (a restarted
+        daemon stops it wherever it plays): one prompt in PROMPTS_PER_NAME names itself and
+        the ones after it. Raises `AriNotFound` once the caller is gone."""
+        if prompt.prompt_id not in self._named:
+            await self._rest.set_variable(self._caller, PROMPT_VARIABLE, playback)
+            self._named = range(prompt.prompt_id, prompt.prompt_id + PROMPTS_PER_NAME)
         if self.bridge is not None and not prompt.private:
             try:
                 await self._rest.play_on_bridge(

@@ -70,6 +70,68 @@ async def test_payment_events_reach_a_redis_subscriber_on_both_channels_in_order
     assert received[channels[0]] == received[channels[1]]
 
 
+class PipelineCount:
+    """Counts the round trips a real Redis client makes for events (a spy, not a stand-in)."""
+
+    def __init__(self, bus: RedisBus) -> None:
+        self.count = 0
+        client = bus._redis
+        real = client.pipeline
+
+        def pipeline(*args: object, **kwargs: object) -> object:
+            self.count += 1
+            return real(*args, **kwargs)
+
+        client.pipeline = pipeline  # type: ignore[method-assign]
+
+
+async def test_events_many_payments_queue_at_once_share_round_trips_and_keep_each_payments_order(
+    redis_server: RedisInstance,
+) -> None:
+    payments = [
+        Payment(new_payment_id(), f"c-{i}", "alice", PaymentRequest("Widget", Decimal("9.99"), "USD", "en"))
+        for i in range(40)
+    ]
+    bus = RedisBus(redis_server.url)
+    trips = PipelineCount(bus)
+    subscriber = aioredis.Redis.from_url(redis_server.url, decode_responses=True)
+    pubsub = subscriber.pubsub(ignore_subscribe_messages=True)
+    await pubsub.subscribe("securepay:agent:alice")
+    try:
+        senders = [PaymentEvents(bus, payment) for payment in payments]
+        for step in STEPS:
+            for events in senders:
+                events.publish_soon("payment.step", step=step, status="entering", attempt=1, error=None)
+        await asyncio.gather(*(events.flush() for events in senders))
+        seen: dict[str, list[int]] = {payment.id: [] for payment in payments}
+        while sum(map(len, seen.values())) < len(payments) * len(STEPS):
+            message = await pubsub.get_message(timeout=5)
+            if message is not None:
+                event = json.loads(message["data"])
+                seen[event["payment_id"]].append(event["seq"])
+    finally:
+        await pubsub.aclose()
+        await subscriber.aclose()
+        await bus.close()
+    assert all(seqs == list(range(1, len(STEPS) + 1)) for seqs in seen.values())
+    assert trips.count <= 2, f"{len(payments) * len(STEPS)} events took {trips.count} round trips"
+
+
+async def test_an_agents_state_shared_after_an_event_is_not_overwritten_by_it(
+    redis_server: RedisInstance,
+) -> None:
+    payment = alices_payment()
+    bus = RedisBus(redis_server.url)
+    try:
+        events = PaymentEvents(bus, payment, Call("c-1", "alice", "caller-1", "bridge-1", "en"))
+        events.publish_soon("payment.step", step="amount", status="entering", attempt=1, error=None)
+        await share_agent_state(bus, "alice", None, None)
+        await events.flush()
+        assert await bus.recall("securepay:state:agent:alice") == {"call": None, "payment": None}
+    finally:
+        await bus.close()
+
+
 async def test_any_daemon_relays_an_agents_events_from_redis_to_the_panel(
     redis_server: RedisInstance,
 ) -> None:

@@ -158,7 +158,7 @@ def test_prompt_finished_with_a_stale_id_is_ignored() -> None:
     assert d.send(PromptFinished(999)) == []
 
 
-def test_prompt_and_timer_ids_never_repeat() -> None:
+def test_prompts_are_numbered_in_a_row_and_timer_ids_never_repeat() -> None:
     d = Driver()
     d.advance(Step.CARD_NUMBER)
     d.answer(VISA)
@@ -166,5 +166,5 @@ def test_prompt_and_timer_ids_never_repeat() -> None:
     d.answer("1")
     prompt_ids = [play.prompt_id for play in of_type(d.actions, Play)]
     timer_ids = [timer.timer_id for timer in of_type(d.actions, StartTimer)]
-    ids = prompt_ids + timer_ids
-    assert len(ids) == len(set(ids))
+    assert prompt_ids == list(range(prompt_ids[0], prompt_ids[0] + len(prompt_ids)))
+    assert len(timer_ids) == len(set(timer_ids))

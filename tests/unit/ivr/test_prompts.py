@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from securepay.ari import AriRest, AriServerError
-from securepay.calls.recovery import PROMPT_VARIABLE
+from securepay.calls.recovery import PROMPT_VARIABLE, named_playbacks
 from securepay.flow import Play
 from securepay.ivr.prompts import PromptPlayer
 
@@ -50,7 +50,6 @@ async def test_an_instruction_plays_on_the_bridge_and_a_readback_to_the_caller_a
     assert rest.calls == [
         ("variable", "caller-1", PROMPT_VARIABLE, "p1-3"),
         ("bridge", "pay-bridge", INSTRUCTION.media, "p1-3", "es"),
-        ("variable", "caller-1", PROMPT_VARIABLE, "p1-4"),
         ("channel", "caller-1", READBACK.media, "p1-4", "es"),
     ]
 
@@ -66,5 +65,15 @@ async def test_a_bridge_that_cannot_play_leaves_this_and_later_prompts_with_the_
     prompts = player(rest, "pay-bridge")
     await prompts.play("p1-3", INSTRUCTION)
     await prompts.play("p1-5", INSTRUCTION)
-    assert [call[0] for call in rest.calls] == ["variable", "channel", "variable", "channel"]
+    assert [call[0] for call in rest.calls] == ["variable", "channel", "channel"]
     assert prompts.bridge is None
+
+
+async def test_one_prompt_in_sixteen_names_itself_and_those_after_it_for_recovery() -> None:
+    rest = FakeRest()
+    prompts = player(rest, None)
+    for prompt_id in range(1, 35):
+        await prompts.play(f"p1-{prompt_id}", Play(prompt_id, INSTRUCTION.media))
+    named = [call[3] for call in rest.calls if call[0] == "variable"]
+    assert named == ["p1-1", "p1-17", "p1-33"]
+    assert named_playbacks("p1-17") == [f"p1-{n}" for n in range(17, 33)]
