@@ -55,9 +55,19 @@ def process_per_call(usage_file: Path) -> Iterator[int]:
         yield listener.getsockname()[1]
     finally:
         listener.close()
-        for child in children:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                child.wait(timeout=10)
+        end_children(children)
+
+
+def end_children(children: list[subprocess.Popen[bytes]], grace_s: float = 10.0) -> None:
+    """Let each script finish its call, within one grace period for all of them (Ctrl-C or
+    a stuck call must not leave interpreters behind, nor wait 10 s per call)."""
+    deadline = time.monotonic() + grace_s
+    for child in children:
+        try:
+            child.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
 
 
 def add_agi_dialplan(asterisk: AsteriskInstance, port: int) -> None:

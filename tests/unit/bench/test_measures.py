@@ -1,5 +1,11 @@
-"""The bench's own arithmetic: percentiles, /proc parsing, pairing digits with prompts."""
+"""The bench's own arithmetic: percentiles, /proc parsing, pairing digits with prompts;
+and its clean-up of AGI scripts."""
 
+import signal
+import subprocess
+import sys
+
+from bench.agi_baseline import end_children
 from bench.asterisk_phones import PromptTimer, asterisk_time
 from bench.procstat import parse_cpu_ticks, parse_status_kb
 from bench.report import Target
@@ -44,3 +50,11 @@ def test_a_missed_target_says_by_how_much() -> None:
     assert Target("p99", 12.5, 10, unit=" ms").verdict() == "missed by 2.5 ms (1.2x the limit)"
     assert Target("memory x", 100, 50, higher_is_better=True).verdict() == "met"
     assert Target("cpu x", 5, 10, higher_is_better=True, unit="x").verdict() == "missed: 5x, 2.0x short"
+
+
+def test_agi_scripts_still_running_after_one_grace_period_are_ended() -> None:
+    finished = subprocess.Popen([sys.executable, "-c", "pass"])
+    stuck = [subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"]) for _ in range(3)]
+    end_children([finished, *stuck], grace_s=0.5)
+    assert finished.returncode == 0
+    assert [child.returncode for child in stuck] == [-signal.SIGKILL] * 3
