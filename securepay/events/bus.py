@@ -9,12 +9,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import redis.asyncio as aioredis
+
+log = logging.getLogger("securepay.events")
 
 Message = dict[str, Any]
 StateNow = Callable[[], Message]
@@ -101,7 +104,11 @@ async def _drain(queue: asyncio.Queue[Message]) -> AsyncIterator[Message]:
 
 COMMAND_TIMEOUT_S = 1.0
 """How long a publish or state write may take. A Redis that hangs (stopped, swapping, a
-dead peer with no RST) must not hold a caller: the event is dropped with a warning."""
+dead peer with no RST) must not hold a caller: whoever waits is told it failed."""
+RETRY_S = 1.0
+"""Events Redis did not take are sent again this often, ahead of newer ones, until it does."""
+UNSENT_MAX = 10_000
+"""Publishes kept for a Redis that does not answer (about 5 MB); beyond, the oldest go."""
 
 
 @dataclass
@@ -119,7 +126,9 @@ class RedisBus:
 
     Events and states are group-committed: whatever every payment queues while one
     pipeline is on the wire goes out in the next, so under load one round trip carries
-    many events (bench/NOTES.md), and when idle an event still leaves at once.
+    many events (bench/NOTES.md), and when idle an event still leaves at once. Events
+    Redis did not take are kept and sent again, in order, once it answers: a payment's
+    result still reaches the panels after an outage (each de-duplicates by `seq`).
     """
 
     def __init__(self, url: str) -> None:
@@ -130,6 +139,10 @@ class RedisBus:
         )
         self._next: _Batch | None = None
         self._sender: asyncio.Task[None] | None = None
+        self._unsent: list[tuple[str, str]] = []
+        self._unsent_states: dict[str, tuple[StateNow, int]] = {}
+        """What Redis has not taken yet, to go ahead of the next batch."""
+        self._retry: asyncio.TimerHandle | None = None
 
     async def publish(self, channel: str, message: Message) -> None:
         await self._redis.publish(channel, json.dumps(message, separators=(",", ":")))
@@ -162,20 +175,38 @@ class RedisBus:
     async def _send_batches(self) -> None:
         while self._next is not None:
             batch, self._next = self._next, None
+            publishes = self._unsent + batch.publishes
+            states = {**self._unsent_states, **batch.states}
             try:
                 async with self._redis.pipeline(transaction=False) as pipe:
-                    for channel, text in batch.publishes:
+                    for channel, text in publishes:
                         pipe.publish(channel, text)
-                    for key, (state, ttl_s) in batch.states.items():
+                    for key, (state, ttl_s) in states.items():
                         pipe.set(key, json.dumps(state(), separators=(",", ":")), ex=ttl_s)
                     await pipe.execute()
             except Exception as exc:  # every publisher waiting on the batch is told
+                self._keep_unsent(publishes, states)
                 batch.sent.set_exception(exc)
+                batch.sent.exception()  # retrieved: a batch of retries has no waiter
             else:
+                self._unsent, self._unsent_states = [], {}
                 batch.sent.set_result(None)
             finally:
                 if not batch.sent.done():  # this task was cancelled: so are its waiters
                     batch.sent.cancel()
+        if self._unsent or self._unsent_states:
+            self._retry = asyncio.get_running_loop().call_later(RETRY_S, self._send_unsent)
+
+    def _keep_unsent(self, publishes: list[tuple[str, str]], states: dict[str, tuple[StateNow, int]]) -> None:
+        dropped = len(publishes) - UNSENT_MAX
+        if dropped > 0:
+            log.warning("Redis has not answered for a while: %d oldest events dropped", dropped)
+            publishes = publishes[dropped:]
+        self._unsent, self._unsent_states = publishes, states
+
+    def _send_unsent(self) -> None:
+        if self._sender is None or self._sender.done():
+            self._batch()
 
     @contextlib.asynccontextmanager
     async def subscribe(self, channels: Sequence[str]) -> AsyncIterator[AsyncIterator[Message]]:
@@ -195,6 +226,8 @@ class RedisBus:
         return json.loads(raw) if raw else None
 
     async def close(self) -> None:
+        if self._retry is not None:
+            self._retry.cancel()
         if self._sender is not None:
             with contextlib.suppress(Exception):
                 await self._sender

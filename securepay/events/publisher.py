@@ -126,9 +126,10 @@ async def publish_settled_result(bus: EventBus, payment: Payment) -> None:
 
 
 def _report_failure(kind: str, sent: asyncio.Future[None]) -> None:
-    """The caller's payment must not fail because a panel is unreachable: a warning only."""
+    """The caller's payment must not fail because a panel is unreachable: a warning only
+    (the bus sends it again once Redis answers)."""
     if not sent.cancelled() and (exc := sent.exception()) is not None:
-        log.warning("could not publish %s (%s)", kind, type(exc).__name__)
+        log.warning("could not publish %s yet (%s)", kind, type(exc).__name__)
 
 
 def _event(payment: Payment, kind: str, seq: int, fields: dict[str, Any]) -> dict[str, Any]:

@@ -132,6 +132,40 @@ async def test_an_agents_state_shared_after_an_event_is_not_overwritten_by_it(
         await bus.close()
 
 
+async def test_events_a_hung_redis_did_not_take_arrive_in_order_once_it_answers() -> None:
+    redis = RedisInstance()
+    await asyncio.to_thread(redis.start)
+    payment = alices_payment()
+    bus = RedisBus(redis.url)
+    subscriber = aioredis.Redis.from_url(redis.url, decode_responses=True)
+    pubsub = subscriber.pubsub(ignore_subscribe_messages=True)
+    await pubsub.subscribe(f"securepay:payment:{payment.id}")
+    try:
+        events = PaymentEvents(bus, payment)
+        events.publish_soon("payment.step", step="amount", status="entering", attempt=1, error=None)
+        await events.flush()
+        redis.pause()
+        try:
+            for status in ("completed", "failed"):
+                events.publish_soon("payment.step", step="amount", status=status, attempt=1, error=None)
+            await events.flush()  # told it failed, after COMMAND_TIMEOUT_S: nobody is held
+        finally:
+            redis.resume()
+        seqs: list[int] = []
+        deadline = asyncio.get_running_loop().time() + 10
+        while len(set(seqs)) < 3 and asyncio.get_running_loop().time() < deadline:
+            if message := await pubsub.get_message(timeout=1):
+                seqs.append(json.loads(message["data"])["seq"])
+    finally:
+        await pubsub.aclose()
+        await subscriber.aclose()
+        await bus.close()
+        await asyncio.to_thread(redis.stop)
+    # at least once: Redis may have taken a batch it could not confirm in time, so a panel
+    # de-duplicates by seq; the order of first arrival is the order sent
+    assert list(dict.fromkeys(seqs)) == [1, 2, 3]
+
+
 async def test_any_daemon_relays_an_agents_events_from_redis_to_the_panel(
     redis_server: RedisInstance,
 ) -> None:

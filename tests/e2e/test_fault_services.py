@@ -154,7 +154,7 @@ async def together(rig: PaymentRig, call_id: str) -> bool:
     return await rig.bridge_members(call_id) == {call.caller_channel, call.agent_channel}
 
 
-async def test_a_hung_redis_mid_payment_holds_no_caller_and_events_resume_once_it_answers(
+async def test_a_hung_redis_mid_payment_holds_no_caller_and_its_events_arrive_once_it_answers(
     asterisk: AsteriskInstance,
 ) -> None:
     async with (
@@ -177,12 +177,17 @@ async def test_a_hung_redis_mid_payment_holds_no_caller_and_events_resume_once_i
             redis.resume()
         await rig.finished(payment)
         await assert_back_with_agent(rig, payment)
+        result = ("payment.result", payment.id)  # published while Redis hung, sent once it answers
+        await until(lambda: any((e["type"], e["payment_id"]) == result for e in events))
         second = await rig.request_payment(call_id)
         await until(lambda: any(e["payment_id"] == second.id for e in events))
         async with rig.http.delete(f"/api/v1/payments/{second.id}") as resp:
             assert resp.status == 202
         await rig.finished(second)
-    print(f"\nhung redis: caller back {back_s:.2f} s after *, outcome {payment.outcome}; events resumed")
+    print(
+        f"\nhung redis: caller back {back_s:.2f} s after *, outcome {payment.outcome}; "
+        "its result reached the panel once Redis answered"
+    )
     assert payment.outcome is not None and payment.outcome.value == "caller-cancelled"
     assert rig.simulator.charges == []
 
