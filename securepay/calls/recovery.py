@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from securepay.ari import AriError, AriNotFound, AriRest
-from securepay.calls.registry import Call, CallRegistry
+from securepay.calls.registry import Call, CallRegistry, payment_of_playback, playback_id
 from securepay.logs import ids
 
 log = logging.getLogger("securepay.calls")
@@ -131,10 +131,10 @@ async def _recover_call(
 
 def named_playbacks(first: str) -> list[str]:
     """The playback ids a PROMPT_VARIABLE value names (a bare id from an older run: itself)."""
-    payment, _, number = first.rpartition("-")
+    payment, number = payment_of_playback(first), first.rpartition("-")[2]
     if not payment or not number.isdigit():
         return [first] if first else []
-    return [f"{payment}-{int(number) + offset}" for offset in range(PROMPTS_PER_NAME)]
+    return [playback_id(payment, int(number) + offset) for offset in range(PROMPTS_PER_NAME)]
 
 
 async def _stop_prompt(rest: AriRest, caller: str) -> None:

@@ -57,6 +57,16 @@ def bridge_name(call: Call) -> str:
     return f"securepay/call/{call.id}/{call.agent_id}"
 
 
+def playback_id(payment_id: str, prompt_id: int) -> str:
+    """A prompt's ARI playback id names its payment, so its events find the runner directly."""
+    return f"{payment_id}-{prompt_id}"
+
+
+def payment_of_playback(playback: str) -> str:
+    """The payment id inside a `playback_id` (anything else yields an id no payment has)."""
+    return playback.rpartition("-")[0]
+
+
 def new_call_id() -> str:
     return "c-" + secrets.token_hex(6)
 

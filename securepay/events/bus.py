@@ -59,6 +59,9 @@ class InProcessBus:
         self._kept: dict[str, Message] = {}
 
     async def publish(self, channel: str, message: Message) -> None:
+        self._deliver(channel, message)
+
+    def _deliver(self, channel: str, message: Message) -> None:
         for queue in list(self._queues.get(channel, ())):
             queue.put_nowait(message)
 
@@ -66,8 +69,7 @@ class InProcessBus:
         self, channels: Sequence[str], message: Message, key: str, state: StateNow, ttl_s: int
     ) -> asyncio.Future[None]:
         for channel in channels:
-            for queue in list(self._queues.get(channel, ())):
-                queue.put_nowait(message)
+            self._deliver(channel, message)
         self._kept[key] = state()
         sent: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         sent.set_result(None)
@@ -150,19 +152,19 @@ class RedisBus:
     def publish_soon(
         self, channels: Sequence[str], message: Message, key: str, state: StateNow, ttl_s: int
     ) -> asyncio.Future[None]:
-        batch = self._batch()
         text = json.dumps(message, separators=(",", ":"))
-        batch.publishes.extend((channel, text) for channel in channels)
-        batch.states.pop(key, None)  # the key moves behind any `remember` queued before it
-        batch.states[key] = (state, ttl_s)
-        return batch.sent
+        return self._queue([(channel, text) for channel in channels], key, state, ttl_s).sent
 
     async def remember(self, key: str, value: Message, ttl_s: int) -> None:
         """Queued like events: an agent's state never lands before an older one."""
+        await asyncio.shield(self._queue([], key, lambda: value, ttl_s).sent)
+
+    def _queue(self, publishes: list[tuple[str, str]], key: str, state: StateNow, ttl_s: int) -> _Batch:
         batch = self._batch()
-        batch.states.pop(key, None)
-        batch.states[key] = (lambda: value, ttl_s)
-        await asyncio.shield(batch.sent)
+        batch.publishes.extend(publishes)
+        batch.states.pop(key, None)  # the key moves behind any state queued before it
+        batch.states[key] = (state, ttl_s)
+        return batch
 
     def _batch(self) -> _Batch:
         loop = asyncio.get_running_loop()
@@ -195,7 +197,7 @@ class RedisBus:
                 if not batch.sent.done():  # this task was cancelled: so are its waiters
                     batch.sent.cancel()
         if self._unsent or self._unsent_states:
-            self._retry = asyncio.get_running_loop().call_later(RETRY_S, self._send_unsent)
+            self._retry = asyncio.get_running_loop().call_later(RETRY_S, self._batch)
 
     def _keep_unsent(self, publishes: list[tuple[str, str]], states: dict[str, tuple[StateNow, int]]) -> None:
         dropped = len(publishes) - UNSENT_MAX
@@ -203,10 +205,6 @@ class RedisBus:
             log.warning("Redis has not answered for a while: %d oldest events dropped", dropped)
             publishes = publishes[dropped:]
         self._unsent, self._unsent_states = publishes, states
-
-    def _send_unsent(self) -> None:
-        if self._sender is None or self._sender.done():
-            self._batch()
 
     @contextlib.asynccontextmanager
     async def subscribe(self, channels: Sequence[str]) -> AsyncIterator[AsyncIterator[Message]]:

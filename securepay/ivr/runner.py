@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from securepay import metrics
 from securepay.ari import AriError, AriNotFound, AriRest
 from securepay.calls.recording import RecordingMuter
-from securepay.calls.registry import Call
+from securepay.calls.registry import Call, playback_id
 from securepay.events.publisher import PaymentEvents
 from securepay.flow import (
     Action,
@@ -69,16 +69,6 @@ from securepay.payments.recording import PaymentRecorder
 log = logging.getLogger("securepay.ivr")
 
 CANCELLED_BY = {Outcome.AGENT_CANCELLED: "agent", Outcome.CALLER_CANCELLED: "caller"}
-
-
-def playback_id(payment_id: str, prompt_id: int) -> str:
-    """A prompt's ARI playback id names its payment, so its events find the runner directly."""
-    return f"{payment_id}-{prompt_id}"
-
-
-def payment_of_playback(playback: str) -> str:
-    """The payment id inside a `playback_id` (anything else yields an id no payment has)."""
-    return playback.rpartition("-")[0]
 
 
 class PaymentRunner:

@@ -15,13 +15,13 @@ from datetime import UTC, datetime
 from securepay.ari import AriError, AriRest
 from securepay.calls.dialplan import ID_PREFIX, AdoptionError, DialplanCall, DialplanCalls
 from securepay.calls.recording import RecordingMuter
-from securepay.calls.registry import Call, CallRegistry
+from securepay.calls.registry import Call, CallRegistry, payment_of_playback
 from securepay.config import Settings
 from securepay.events.bus import EventBus
 from securepay.events.publisher import PaymentEvents
 from securepay.flow import FlowSettings, PaymentFlow, State, Step
 from securepay.gateway.base import Gateway
-from securepay.ivr.runner import PaymentRunner, payment_of_playback
+from securepay.ivr.runner import PaymentRunner
 from securepay.logs import ids
 from securepay.payments.model import Payment, PaymentRequest, new_payment_id
 from securepay.payments.recording import PaymentRecorder
