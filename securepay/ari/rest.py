@@ -150,12 +150,6 @@ class AriRest:
         params = [("dtmf", dtmf), ("between", str(between_ms)), ("duration", str(duration_ms))]
         await self.request("POST", f"/channels/{channel_id}/dtmf", params)
 
-    async def start_channel_moh(self, channel_id: str, moh_class: str = "default") -> None:
-        await self.request("POST", f"/channels/{channel_id}/moh", [("mohClass", moh_class)])
-
-    async def stop_channel_moh(self, channel_id: str) -> None:
-        await self.request("DELETE", f"/channels/{channel_id}/moh")
-
     async def mute_from(self, channel_id: str) -> None:
         """Drop the audio Asterisk receives from the channel (its DTMF still arrives)."""
         await self.request("POST", f"/channels/{channel_id}/mute", [("direction", "in")])

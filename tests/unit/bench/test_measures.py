@@ -8,7 +8,7 @@ import sys
 from bench.agi_baseline import end_children
 from bench.asterisk_phones import PromptTimer, asterisk_time
 from bench.procstat import parse_cpu_ticks, parse_status_kb
-from bench.report import Target
+from bench.report import Target, targets
 from bench.stats import latency_summary, percentile
 
 
@@ -50,6 +50,29 @@ def test_a_missed_target_says_by_how_much() -> None:
     assert Target("p99", 12.5, 10, unit=" ms").verdict() == "missed by 2.5 ms (1.2x the limit)"
     assert Target("memory x", 100, 50, higher_is_better=True).verdict() == "met"
     assert Target("cpu x", 5, 10, higher_is_better=True, unit="x").verdict() == "missed: 5x, 2.0x short"
+
+
+def _level(n: int, completed: int) -> dict[str, object]:
+    return {
+        "n": n,
+        "completed": completed,
+        "attempted": n,
+        "daemon_cpu_s": 1.0,
+        "asterisk_cpu_s": 40.0,
+        "added_latency_ms": {"p50": 2.0, "p99": 4.0, "max": 5.0},
+        "event_latency_ms": {"p50": 1.0, "p99": 3.0},
+    }
+
+
+def test_when_asterisk_cannot_hold_the_top_n_the_largest_n_it_held_is_judged_too() -> None:
+    names = [t.name for t in targets({"asterisk_sweep": [_level(1, 1), _level(60, 60), _level(80, 79)]})]
+    assert "real Asterisk N=80: completed %" in names
+    assert "real Asterisk N=60 (the largest N Asterisk held): added latency p99" in names
+
+
+def test_when_asterisk_holds_the_top_n_it_is_judged_once() -> None:
+    names = [t.name for t in targets({"asterisk_sweep": [_level(1, 1), _level(80, 80)]})]
+    assert not any("largest N" in name for name in names)
 
 
 def test_agi_scripts_still_running_after_one_grace_period_are_ended() -> None:
