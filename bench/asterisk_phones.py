@@ -28,6 +28,10 @@ DIGIT_GAP_MS = 250
 DIGIT_MS = 100
 THINK_S = 0.5
 """A caller hears the prompt out, thinks half a second, then keys about three digits a second."""
+CODEC = "ulaw"
+"""Callers arrive as on a G.711 trunk (the agent's leg follows the caller's codec). Left to
+themselves, Local channels take signed linear at 192 kHz, which no phone sends, and Asterisk
+would spend most of its CPU resampling prompts and hold music to it (bench/NOTES.md row 13)."""
 LISTEN_MAX_S = 30.0
 """A caller who hears no prompt end this long keys anyway (the daemon's own timeout is 60 s)."""
 PLAYING_VARIABLE = "BENCH_PLAYING"
@@ -110,6 +114,7 @@ class AsteriskPhones:
             ("appArgs", "callerphone"),
             ("channelId", line.phone),
             ("otherChannelId", line.watched),
+            ("formats", CODEC),
         ]
         await self.rest.request("POST", "/channels", params)
         await self.rest.request(

@@ -80,8 +80,16 @@ class AriRest:
         caller_id: str | None = None,
         timeout_s: int = 30,
         variables: Mapping[str, str] | None = None,
+        originator: str | None = None,
+        formats: str | None = None,
     ) -> Channel:
+        """`originator`: the new leg prefers that channel's codecs and joins its linkedid.
+        `formats` (e.g. "ulaw"): the codecs to offer when there is no originator."""
         params = [("endpoint", endpoint), ("app", app), ("timeout", str(timeout_s))]
+        if originator:
+            params.append(("originator", originator))
+        if formats:
+            params.append(("formats", formats))
         if app_args:
             params.append(("appArgs", app_args))
         if channel_id:

@@ -121,6 +121,7 @@ class CallIntake:
                 channel_id=call.agent_dialing,
                 caller_id=caller.caller_number or None,
                 timeout_s=AGENT_RING_TIMEOUT_S,
+                originator=caller.id,  # the caller's codec, no transcoding; one linkedid in CDR/CEL
             )
             log.info("dialling agent %s", agent_id, extra=ids(call.id))
         except AriNotFound:

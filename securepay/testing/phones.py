@@ -42,10 +42,18 @@ class Phones:
         await self.driver.rest.hangup(self.agent_phone)
 
     async def call_in(
-        self, agent_id: str, language: str = "", crm_record: str = "", *, dial_with_recording: str = ""
+        self,
+        agent_id: str,
+        language: str = "",
+        crm_record: str = "",
+        *,
+        dial_with_recording: str = "",
+        codec: str = "",
     ) -> None:
         """Dial in as a caller for `agent_id`: routed to securepay like `securepay-inbound`, or,
-        with `dial_with_recording` (a path as Asterisk sees it), bridged by Dial() and recorded."""
+        with `dial_with_recording` (a path as Asterisk sees it), bridged by Dial() and recorded.
+        `codec` (e.g. "ulaw", as a G.711 trunk): otherwise Local channels take signed linear
+        at up to 192 kHz, which no phone sends."""
         variables = {
             "_CALLER_LANGUAGE": language,
             "_CRM_RECORD": crm_record,
@@ -57,6 +65,7 @@ class Phones:
             app=DRIVER_APP,
             app_args="callerphone",
             variables=variables,
+            formats=codec or None,
         )
         self.caller_phone = phone.id
 
