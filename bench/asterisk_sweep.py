@@ -1,6 +1,6 @@
 """N concurrent full payments on the real Asterisk rig, the daemon as its own process.
 
-Per N: a fresh daemon with N agents; N callers dialled and bridged to their agents;
+Per N: a fresh daemon with N agents; N callers (G.711 u-law) dialled and bridged to their agents;
 then the N payments requested within a few seconds and keyed as the prompts ask. The CPU window runs
 from the first request to the last result, for the daemon and Asterisk alike.
 """

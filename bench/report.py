@@ -201,7 +201,7 @@ def asterisk_table(sweep: list[dict[str, Any]]) -> list[str]:
     if not sweep:
         return []
     lines = [
-        "## Real Asterisk 22 (Local channels, daemon as its own process)",
+        "## Real Asterisk 22 (Local channels in G.711 u-law, daemon as its own process)",
         "",
         "Added latency: Asterisk's timestamp of the digit that completes an entry to its timestamp",
         "of the next prompt's PlaybackStarted, seen by a second ARI app subscribed to the caller's channel.",
