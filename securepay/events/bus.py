@@ -196,6 +196,8 @@ class RedisBus:
             finally:
                 if not batch.sent.done():  # this task was cancelled: so are its waiters
                     batch.sent.cancel()
+        if self._retry is not None:
+            self._retry.cancel()  # one retry pending at most, whichever run failed last
         if self._unsent or self._unsent_states:
             self._retry = asyncio.get_running_loop().call_later(RETRY_S, self._batch)
 
