@@ -77,9 +77,7 @@ class AriStandIn:
         no_op = ("/answer", "/ring", "/moh", "/variable")
         routes += [web.post(f"/ari/channels/{{id}}{path}", self._no_content) for path in no_op]
         routes += [web.delete(f"/ari/channels/{{id}}{path}", self._no_content) for path in no_op[1:]]
-        routes += [
-            web.post(f"/ari/bridges/{{id}}/{path}", self._no_content) for path in ("removeChannel", "moh")
-        ]
+        routes.append(web.post("/ari/bridges/{id}/moh", self._no_content))
         routes.append(web.delete("/ari/bridges/{id}/moh", self._no_content))
         app.add_routes(routes)
         return app

@@ -17,15 +17,20 @@ class Channel:
     state: str
     caller_number: str = ""
     language: str = ""
+    stasis_app: str = ""
+    """The ARI app whose `Stasis()` the channel is in ("" when not in one: a leg being dialled)."""
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Channel:
+        dialplan = data.get("dialplan", {})
+        in_stasis = dialplan.get("app_name") == "Stasis"
         return cls(
             id=data["id"],
             name=data.get("name", ""),
             state=data.get("state", ""),
             caller_number=data.get("caller", {}).get("number", ""),
             language=data.get("language", ""),
+            stasis_app=dialplan.get("app_data", "").partition(",")[0] if in_stasis else "",
         )
 
 

@@ -188,15 +188,13 @@ class AriRest:
     async def add_to_bridge(
         self, bridge_id: str, channel_id: str, *, absorb_dtmf: bool = False, mute: bool = False
     ) -> None:
+        """A channel already in another bridge is moved: it is never in no bridge between."""
         params = [("channel", channel_id)]
         if absorb_dtmf:
             params.append(("absorbDTMF", "true"))
         if mute:
             params.append(("mute", "true"))
         await self.request("POST", f"/bridges/{bridge_id}/addChannel", params)
-
-    async def remove_from_bridge(self, bridge_id: str, channel_id: str) -> None:
-        await self.request("POST", f"/bridges/{bridge_id}/removeChannel", [("channel", channel_id)])
 
     async def start_bridge_moh(self, bridge_id: str, moh_class: str = "default") -> None:
         await self.request("POST", f"/bridges/{bridge_id}/moh", [("mohClass", moh_class)])

@@ -26,6 +26,7 @@ from securepay.ari.rest import AppState
 from securepay.calls.dialplan import DialplanCalls
 from securepay.calls.recovery import recover
 from securepay.calls.registry import Call, CallRegistry, Role, bridge_name, new_call_id
+from securepay.calls.strays import release_strays
 from securepay.config import Settings
 from securepay.events.bus import EventBus
 from securepay.events.publisher import share_agent_state
@@ -72,6 +73,7 @@ class CallIntake:
         self._dialplan = dialplan
         self._bus = bus
         self._tasks: set[asyncio.Task[None]] = set()
+        self._stray_sweep: asyncio.Task[None] | None = None
         ari.on(StasisStart, self._stasis_start)
         ari.on(StasisEnd, self._stasis_end)
         ari.on(ChannelDestroyed, self._channel_destroyed)
@@ -179,6 +181,10 @@ class CallIntake:
 
     async def close(self) -> None:
         """Finish call clean-ups still in flight (shutdown)."""
+        if self._stray_sweep is not None:
+            self._stray_sweep.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._stray_sweep
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=5)
 
@@ -199,7 +205,8 @@ class CallIntake:
 
     async def _resync(self, state: AppState) -> None:
         """After a (re)connect: channels Asterisk no longer has are hung up; calls it still
-        has that we do not know (a previous daemon's) are adopted."""
+        has that we do not know (a previous daemon's) are adopted; legs in no bridge that no
+        call knows are released once what is in flight has settled."""
         for call in self._registry.all():
             if call.caller_channel not in state.channel_ids:
                 self._caller_gone(call)
@@ -212,6 +219,15 @@ class CallIntake:
             self.caller_to_fallback,
             self._payments.charge_submitted,
         )
+        if self._stray_sweep is not None:
+            self._stray_sweep.cancel()
+        self._stray_sweep = asyncio.create_task(self._release_strays())
+
+    async def _release_strays(self) -> None:
+        try:
+            await release_strays(self._rest, self._settings.ari.app, self._registry, self.send_to_fallback)
+        except AriError as exc:
+            log.error("could not look for callers left outside a bridge (%s)", exc.message)
 
     async def end_call(self, call: Call, spare: str | None = None) -> None:
         """Hang up whatever is left of the call (but `spare`) and forget it."""

@@ -45,6 +45,21 @@ class _Orphan:
     pay_bridges: list[dict[str, Any]] = field(default_factory=list)
     payment_ids: list[str] = field(default_factory=list)
 
+    @property
+    def agent_channel(self) -> str:
+        return f"{self.call_id}-agent"
+
+    @property
+    def members(self) -> list[str]:
+        members = list(self.call_bridge["channels"]) if self.call_bridge else []
+        for pay in self.pay_bridges:
+            members += pay["channels"]
+        return members
+
+    @property
+    def callers(self) -> list[str]:
+        return [channel for channel in self.members if channel != self.agent_channel]
+
 
 def _orphans(bridges: list[dict[str, Any]], registry: CallRegistry) -> list[_Orphan]:
     found: dict[str, _Orphan] = {}
@@ -73,7 +88,9 @@ async def recover(
         try:
             await _recover_call(rest, registry, orphan, default_language, to_fallback, charge_submitted)
         except AriError as exc:
-            log.error("could not recover the call (%s)", exc.message, extra=ids(orphan.call_id))
+            message = "could not recover the call (%s): its caller to the fallback"
+            log.error(message, exc.message, extra=ids(orphan.call_id))
+            await _release(rest, orphan, to_fallback, default_language)
 
 
 async def _recover_call(
@@ -84,14 +101,10 @@ async def _recover_call(
     to_fallback: Callable[[Call], Awaitable[None]],
     charge_submitted: Callable[[str], Awaitable[bool]],
 ) -> None:
-    agent_channel = f"{orphan.call_id}-agent"
-    members = list(orphan.call_bridge["channels"]) if orphan.call_bridge else []
-    for pay in orphan.pay_bridges:
-        members += pay["channels"]
-    callers = [channel for channel in members if channel != agent_channel]
-    has_agent = agent_channel in members
+    agent_channel, callers = orphan.agent_channel, orphan.callers
+    has_agent = agent_channel in orphan.members
     if orphan.call_bridge is None or not callers:
-        await _release(rest, orphan, callers, has_agent, agent_channel, to_fallback, default_language)
+        await _release(rest, orphan, to_fallback, default_language)
         return
     caller = callers[0]
     call = Call(
@@ -105,21 +118,27 @@ async def _recover_call(
     was_paying = bool(orphan.pay_bridges)
     if was_paying:
         await _stop_prompt(rest, caller)
-    await _close_pay_bridges(rest, orphan, call.bridge_id)
     if not has_agent:
         log.warning("recovered call has no agent left: caller to the fallback", extra=ids(call.id))
         registry.add(call)
         await to_fallback(call)
+        await _destroy_pay_bridges(rest, orphan)
         return
     if was_paying:
+        with contextlib.suppress(AriError):
+            await rest.stop_bridge_moh(call.bridge_id)
+        # Moved first, the payment's bridge closed after: should this daemon die too, no
+        # leg is ever in no bridge, where recovery could not see it.
         if agent_channel not in orphan.call_bridge["channels"]:
             # An assisted payment had the agent in the payment's bridge too.
             await rest.add_to_bridge(call.bridge_id, agent_channel)
         await rest.add_to_bridge(call.bridge_id, caller)
+        await _destroy_pay_bridges(rest, orphan)
         with contextlib.suppress(AriError):  # muted while keying an assisted payment
             await rest.unmute_from(caller)
         charged = [pid for pid in orphan.payment_ids if await charge_submitted(pid)]
-        await rest.play(caller, RETURNING_PROMPT if charged else RECOVERY_PROMPT, lang=call.language)
+        with contextlib.suppress(AriError):  # back with the agent already: the prompt is a courtesy
+            await rest.play(caller, RETURNING_PROMPT if charged else RECOVERY_PROMPT, lang=call.language)
         log.warning(
             "recovered call: the caller's unfinished payment was ended; back with the agent",
             extra=ids(call.id),
@@ -147,33 +166,25 @@ async def _stop_prompt(rest: AriRest, caller: str) -> None:
                 await rest.stop_playback(playback)
 
 
-async def _close_pay_bridges(rest: AriRest, orphan: _Orphan, call_bridge_id: str | None) -> None:
-    if orphan.pay_bridges and call_bridge_id:
-        with contextlib.suppress(AriError):
-            await rest.stop_bridge_moh(call_bridge_id)
+async def _destroy_pay_bridges(rest: AriRest, orphan: _Orphan) -> None:
     for pay in orphan.pay_bridges:
         with contextlib.suppress(AriError):
             await rest.destroy_bridge(pay["id"])
 
 
 async def _release(
-    rest: AriRest,
-    orphan: _Orphan,
-    callers: list[str],
-    has_agent: bool,
-    agent_channel: str,
-    to_fallback: Callable[[Call], Awaitable[None]],
-    default_language: str,
+    rest: AriRest, orphan: _Orphan, to_fallback: Callable[[Call], Awaitable[None]], default_language: str
 ) -> None:
-    """A call that cannot be rebuilt (no caller, or no agent bridge): end what is left."""
-    await _close_pay_bridges(rest, orphan, orphan.call_bridge["id"] if orphan.call_bridge else None)
-    for caller in callers:
+    """A call that cannot be rebuilt (no caller, no agent bridge, or Asterisk refused a step):
+    its callers to the fallback, the rest ended. Never raises: it is the last resort."""
+    for caller in orphan.callers:
         await _stop_prompt(rest, caller)
         stray = Call(orphan.call_id, orphan.agent_id, caller, "", default_language)
         await to_fallback(stray)
-    if has_agent:
+    await _destroy_pay_bridges(rest, orphan)
+    if orphan.agent_channel in orphan.members:
         with contextlib.suppress(AriError):
-            await rest.hangup(agent_channel)
+            await rest.hangup(orphan.agent_channel)
     if orphan.call_bridge is not None:
         with contextlib.suppress(AriError):
             await rest.destroy_bridge(orphan.call_bridge["id"])

@@ -296,17 +296,17 @@ class PaymentRunner:
     async def _enter_ivr(self) -> None:
         """Private: the caller out of the agent's bridge into the payment's, hold music for
         the agent. Assisted: both into the payment's bridge, the caller's DTMF absorbed; the
-        instructions play there too when the agent may hear them."""
+        instructions play there too when the agent may hear them. Each leg is moved by one
+        `addChannel` (Asterisk takes it out of the bridge it is in), so there is no moment
+        where it is in no bridge: a daemon dying then would leave a leg recovery cannot see."""
         rest, call = self._rest, self.call
         self._private_bridge = await rest.create_bridge(
             "mixing,dtmf_events", name=f"securepay/pay/{self.payment.id}/{call.id}"
         )
-        await rest.remove_from_bridge(call.bridge_id, call.caller_channel)
         self._caller_placed = False
         await rest.add_to_bridge(self._private_bridge, call.caller_channel, absorb_dtmf=self.assisted)
         await self._recordings.mute(call)
         if self.assisted and call.agent_channel is not None:
-            await rest.remove_from_bridge(call.bridge_id, call.agent_channel)
             await rest.add_to_bridge(self._private_bridge, call.agent_channel)
         elif not self.assisted:
             with contextlib.suppress(AriError):
@@ -315,40 +315,39 @@ class PaymentRunner:
             self._prompts.bridge = self._private_bridge
         self.payment.state = "in-ivr"
 
-    async def _leave_private_bridge(self) -> None:
-        rest = self._rest
+    async def _leave_private_bridge(self, caller_to: str | None) -> None:
+        """Both legs out of the payment's bridge, which goes: the caller moved straight into
+        `caller_to` (the agent's bridge), or left where it is (gone, or taken by the dialplan)."""
+        rest, call = self._rest, self.call
         if not self.assisted:
             with contextlib.suppress(AriError):
-                await rest.stop_bridge_moh(self.call.bridge_id)
+                await rest.stop_bridge_moh(call.bridge_id)
         self._prompts.bridge = None
         if self._private_bridge is not None:
-            agent = self.call.agent_channel
-            if self.assisted and agent is not None:
+            if self.assisted and call.agent_channel is not None:
                 with contextlib.suppress(AriError):
-                    await rest.remove_from_bridge(self._private_bridge, agent)
-                    await rest.add_to_bridge(self.call.bridge_id, agent)
-            with contextlib.suppress(AriError):
-                await rest.remove_from_bridge(self._private_bridge, self.call.caller_channel)
+                    await rest.add_to_bridge(call.bridge_id, call.agent_channel)
+            if caller_to is not None:
+                await rest.add_to_bridge(caller_to, call.caller_channel)
             with contextlib.suppress(AriError):
                 await rest.destroy_bridge(self._private_bridge)
             self._private_bridge = None
-            await self._recordings.unmute(self.call)
+            await self._recordings.unmute(call)
         if self._caller_muted:
             self._caller_muted = False
             with contextlib.suppress(AriError):
-                await rest.unmute_from(self.call.caller_channel)
+                await rest.unmute_from(call.caller_channel)
 
     async def _return_caller(self) -> None:
-        await self._leave_private_bridge()
-        if not self._caller_gone:
-            await self._rest.add_to_bridge(self.call.bridge_id, self.call.caller_channel)
+        await self._leave_private_bridge(None if self._caller_gone else self.call.bridge_id)
         self._caller_placed = True
 
     async def _fallback(self) -> None:
-        await self._leave_private_bridge()
+        """The dialplan takes the caller straight from the payment's bridge, which then goes."""
         self._caller_placed = True
         if not self._caller_gone:
             await self._to_fallback(self.call)
+        await self._leave_private_bridge(None)
 
     async def _finish(self, finished: Finished) -> None:
         self._record(
@@ -367,7 +366,7 @@ class PaymentRunner:
         log.info("payment finished: %s", finished.outcome.value)
         if self._caller_gone:
             self._caller_placed = True
-            await self._leave_private_bridge()
+            await self._leave_private_bridge(None)
             await self._end_call(self.call)
 
     def _record(
@@ -383,14 +382,18 @@ class PaymentRunner:
         payment.finished_at = datetime.now(UTC)
 
     async def _make_sure_caller_is_placed(self) -> None:
-        """The no-stranded-caller guarantee, for paths where the flow could not finish."""
+        """The no-stranded-caller guarantee, for paths where the flow could not finish: back
+        to the agent, or to the fallback when there is no agent or the agent's bridge is lost."""
         if self._caller_placed or self._caller_gone:
             return
         log.warning("returning the caller to the agent after an unfinished payment")
-        try:
-            if self.call.agent_channel is not None:
+        if self.call.agent_channel is not None:
+            try:
                 await self._return_caller()
-            else:
-                await self._fallback()
+                return
+            except AriError as exc:
+                log.error("could not return the caller to the agent (%s): to the fallback", exc.message)
+        try:
+            await self._fallback()
         except AriError as exc:
             log.error("could not place the caller (%s)", exc.message)

@@ -117,6 +117,8 @@ load => app_mixmonitor.so
 load => res_cdrel_custom.so
 load => cdr_csv.so
 load => cel_custom.so
+; CALLERID(), which the CEL mapping below reads (without it, every CEL event logs two errors).
+load => func_callerid.so
 ; Queue(), for the SIP phones' Queue/Dial mode test.
 load => app_queue.so
 """

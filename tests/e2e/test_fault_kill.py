@@ -254,6 +254,18 @@ async def ledger_entry(path: Path, payment_id: str) -> LedgerEntry | None:
         ledger.close()
 
 
+async def start_logged_daemon(config: Path, log: Path) -> asyncio.subprocess.Process:
+    with log.open("wb") as stderr:  # the daemon holds its own copy of the file
+        return await start_daemon(config, stderr)
+
+
+def show_logs(paths: list[Path]) -> None:
+    """The daemons' logs, for a failure that happened in another process."""
+    for path in paths:
+        if path.exists():
+            print(f"\n--- {path.name} ---\n{path.read_text(errors='replace')}")
+
+
 @pytest.mark.parametrize("state", list(KILL_AT))
 async def test_a_daemon_killed_at_any_state_returns_the_caller_and_charges_at_most_once(
     asterisk: AsteriskInstance, redis_server: RedisInstance, tmp_path: Path, state: str
@@ -270,8 +282,9 @@ async def test_a_daemon_killed_at_any_state_returns_the_caller_and_charges_at_mo
         agent_events(bus) as events,
     ):
         config = kill_config(tmp_path, asterisk, port, redis_server.url, gateway_url)
+        logs = [tmp_path / "first-daemon.log", tmp_path / "restarted-daemon.log"]
         try:
-            processes.append(await start_daemon(config))
+            processes.append(await start_logged_daemon(config, logs[0]))
             await poll(http, "/api/v1/me", lambda _: True)
             await phones.call_in("alice")
             call = await poll(http, "/api/v1/agents/alice/call", lambda body: body["connected"])
@@ -284,7 +297,7 @@ async def test_a_daemon_killed_at_any_state_returns_the_caller_and_charges_at_mo
             await processes[0].wait()
             charged_at_kill = len(simulator.charges)
             restarted = time.monotonic()
-            processes.append(await start_daemon(config))
+            processes.append(await start_logged_daemon(config, logs[1]))
             await until(
                 lambda: caller_back_with_agent(phones, call["id"], leg.channel), CALLER_BACK_WITHIN_S + 10
             )
@@ -294,6 +307,9 @@ async def test_a_daemon_killed_at_any_state_returns_the_caller_and_charges_at_mo
             )
             entry = await ledger_entry(tmp_path / "ledger.sqlite3", payment_id)
             panel = await poll(http, f"/api/v1/payments/{payment_id}", lambda p: p["outcome"] is not None)
+        except BaseException:
+            show_logs(logs)
+            raise
         finally:
             with contextlib.suppress(Exception):
                 await phones.hang_up_caller()

@@ -172,3 +172,44 @@ async def place_and_pay_again(rig: PaymentRig) -> None:
     await rig.key_at(payment, State.AMOUNT_CONFIRM, "*")
     await rig.finished(payment)
     assert payment.outcome is not None and payment.outcome.value == "caller-cancelled"
+
+
+async def test_a_caller_a_killed_daemon_left_outside_any_bridge_reaches_the_fallback(
+    asterisk: AsteriskInstance, tmp_path: Path
+) -> None:
+    """As if the daemon died after answering the caller and before bridging them: recovery
+    rebuilds calls from bridges, so this caller is found by the restarted daemon's sweep."""
+    port = free_port()
+    config = daemon_config(tmp_path, asterisk, port)
+    first = await start_daemon(config)
+    second: asyncio.subprocess.Process | None = None
+    async with (
+        driven_phones(asterisk.ari) as phones,
+        aiohttp.ClientSession(f"http://127.0.0.1:{port}") as http,
+    ):
+        try:
+            await poll(http, "/api/v1/me", lambda _: True)
+            await phones.call_in("alice")
+            call = await poll(http, "/api/v1/agents/alice/call", lambda body: body["connected"])
+            first.send_signal(signal.SIGKILL)
+            await first.wait()
+            rest = phones.driver.rest
+            bridge = next(b for b in await rest.list_bridges() if b["name"].endswith(f"/{call['id']}/alice"))
+            caller = next(c for c in bridge["channels"] if c != f"{call['id']}-agent")
+            await rest.request("POST", f"/bridges/{bridge['id']}/removeChannel", [("channel", caller)])
+
+            second = await start_daemon(config)
+            deadline = time.monotonic() + 15
+            released = False
+            while not released and time.monotonic() < deadline:
+                await asyncio.sleep(0.1)
+                released = phones.caller_reached_fallback and phones.agent_hung_up
+            assert released
+            assert not any(b["name"].startswith("securepay/") for b in await rest.list_bridges())
+        finally:
+            with contextlib.suppress(Exception):
+                await phones.hang_up_caller()
+            for process in (first, second):
+                if process is not None and process.returncode is None:
+                    process.send_signal(signal.SIGTERM)
+                    await asyncio.wait_for(process.wait(), 30)

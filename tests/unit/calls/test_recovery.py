@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from securepay.ari import AriError
 from securepay.calls.recovery import (
     PROMPT_VARIABLE,
     PROMPTS_PER_NAME,
@@ -33,8 +34,11 @@ class FakeRest:
     bridged: list[tuple[str, str]] = field(default_factory=list)
     stopped: list[str] = field(default_factory=list)
     unmuted: list[str] = field(default_factory=list)
+    destroyed: list[str] = field(default_factory=list)
+    hung_up: list[str] = field(default_factory=list)
     assisted: bool = False
     """An assisted payment: the agent was in the payment's bridge too."""
+    refuse_bridging: bool = False
 
     async def list_bridges(self) -> list[dict[str, Any]]:
         agent = [f"{CALL}-agent"]
@@ -61,10 +65,15 @@ class FakeRest:
         return None
 
     async def destroy_bridge(self, bridge_id: str) -> None:
-        return None
+        self.destroyed.append(bridge_id)
 
     async def add_to_bridge(self, bridge_id: str, channel_id: str) -> None:
+        if self.refuse_bridging:
+            raise AriError("POST", f"/bridges/{bridge_id}/addChannel", 500, "Internal Server Error")
         self.bridged.append((bridge_id, channel_id))
+
+    async def hangup(self, channel_id: str) -> None:
+        self.hung_up.append(channel_id)
 
     async def play(self, channel_id: str, media: tuple[str, ...], lang: str = "") -> None:
         self.played.append((channel_id, tuple(media)))
@@ -107,3 +116,30 @@ async def test_after_an_assisted_payment_the_agent_is_back_in_the_call_too_and_t
     assert rest.bridged == [("b-call", f"{CALL}-agent"), ("b-call", "caller-1")]
     assert rest.unmuted == ["caller-1"]
     assert rest.played == [("caller-1", RECOVERY_PROMPT)]
+
+
+async def test_the_payment_bridge_goes_only_once_the_caller_is_in_the_agents_bridge() -> None:
+    """Should the new daemon die too, the caller is in one bridge or the other, never in none."""
+    rest, registry = FakeRest(), CallRegistry()
+
+    async def charge_submitted(payment_id: str) -> bool:
+        destroyed_when_asked.extend(rest.destroyed)
+        return False
+
+    destroyed_when_asked: list[str] = []
+    await recover(rest, registry, "en", to_fallback, charge_submitted)  # type: ignore[arg-type]
+    assert rest.bridged == [("b-call", "caller-1")] and rest.destroyed == ["b-pay"] == destroyed_when_asked
+
+
+async def test_a_caller_asterisk_will_not_bridge_back_goes_to_the_fallback_and_the_agent_is_freed() -> None:
+    rest, registry, sent = FakeRest(refuse_bridging=True), CallRegistry(), []
+
+    async def charge_submitted(payment_id: str) -> bool:
+        return False
+
+    async def fallback(call: Call) -> None:
+        sent.append(call.caller_channel)
+
+    await recover(rest, registry, "en", fallback, charge_submitted)
+    assert sent == ["caller-1"]
+    assert rest.hung_up == [f"{CALL}-agent"] and set(rest.destroyed) == {"b-pay", "b-call"}
