@@ -8,6 +8,8 @@ import os
 import signal
 import sys
 import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -16,7 +18,7 @@ import pytest
 
 from securepay.flow import State
 from securepay.testing.asterisk_rig import AsteriskInstance, free_port
-from securepay.testing.phones import AGENT_ENDPOINT, driven_phones
+from securepay.testing.phones import AGENT_ENDPOINT, Phones, driven_phones
 from securepay.web.auth import token_hash
 from tests.e2e.payment_rig import ALICE_TOKEN, PaymentRig, payment_rig
 from tests.e2e.test_payment_flow import VISA, confirm_amount, enter
@@ -94,15 +96,31 @@ async def request_payment(http: aiohttp.ClientSession, call_id: str, mode: str =
         return dict(await resp.json())
 
 
-@pytest.mark.parametrize("mode", ["private", "assisted"])
-async def test_a_daemon_killed_mid_payment_leaves_no_caller_stranded(
-    asterisk: AsteriskInstance, tmp_path: Path, mode: str
-) -> None:
-    """In assisted mode the agent too was in the payment's bridge, and the caller muted."""
+@dataclass
+class KilledDaemonCall:
+    """A call Alice took through a real `securepay run`, whose daemon the test kills and restarts."""
+
+    config: Path
+    phones: Phones
+    http: aiohttp.ClientSession
+    call: dict[str, Any]
+    processes: list[asyncio.subprocess.Process]
+
+    async def kill(self) -> None:
+        self.processes[-1].send_signal(signal.SIGKILL)
+        await self.processes[-1].wait()
+
+    async def restart(self) -> None:
+        self.processes.append(await start_daemon(self.config))
+
+
+@contextlib.asynccontextmanager
+async def call_through_a_daemon(
+    asterisk: AsteriskInstance, tmp_path: Path
+) -> AsyncIterator[KilledDaemonCall]:
     port = free_port()
     config = daemon_config(tmp_path, asterisk, port)
-    first = await start_daemon(config)
-    second: asyncio.subprocess.Process | None = None
+    processes = [await start_daemon(config)]
     async with (
         driven_phones(asterisk.ari) as phones,
         aiohttp.ClientSession(f"http://127.0.0.1:{port}") as http,
@@ -111,36 +129,43 @@ async def test_a_daemon_killed_mid_payment_leaves_no_caller_stranded(
             await poll(http, "/api/v1/me", lambda _: True)
             await phones.call_in("alice")
             call = await poll(http, "/api/v1/agents/alice/call", lambda body: body["connected"])
-            payment = await request_payment(http, call["id"], mode)
-            await poll(
-                http, f"/api/v1/payments/{payment['id']}", lambda p: p["steps"]["amount"] == "entering"
-            )
-            await phones.key("1")
-            await poll(
-                http, f"/api/v1/payments/{payment['id']}", lambda p: p["steps"]["card_number"] == "entering"
-            )
-            await phones.key("4111")
-
-            first.send_signal(signal.SIGKILL)
-            await first.wait()
-            second = await start_daemon(config)
-
-            adopted = await poll(http, "/api/v1/agents/alice/call", lambda body: body["connected"])
-            assert adopted["id"] == call["id"] and adopted["payment_id"] is None
-            bridges = await phones.driver.rest.list_bridges()
-            names = {b["name"]: set(b["channels"]) for b in bridges}
-            assert not any(name.startswith("securepay/pay/") for name in names)
-            assert len(names[f"securepay/call/{call['id']}/alice"]) == 2
-            await request_payment(http, call["id"])
+            yield KilledDaemonCall(config, phones, http, call, processes)
         finally:
             with contextlib.suppress(Exception):
                 await phones.hang_up_caller()
                 await poll(http, "/api/v1/me", lambda _: True)
                 await asyncio.sleep(1)
-            for process in (first, second):
-                if process is not None and process.returncode is None:
+            for process in processes:
+                if process.returncode is None:
                     process.send_signal(signal.SIGTERM)
                     await asyncio.wait_for(process.wait(), 30)
+
+
+@pytest.mark.parametrize("mode", ["private", "assisted"])
+async def test_a_daemon_killed_mid_payment_leaves_no_caller_stranded(
+    asterisk: AsteriskInstance, tmp_path: Path, mode: str
+) -> None:
+    """In assisted mode the agent too was in the payment's bridge, and the caller muted."""
+    async with call_through_a_daemon(asterisk, tmp_path) as run:
+        http, phones, call = run.http, run.phones, run.call
+        payment = await request_payment(http, call["id"], mode)
+        await poll(http, f"/api/v1/payments/{payment['id']}", lambda p: p["steps"]["amount"] == "entering")
+        await phones.key("1")
+        await poll(
+            http, f"/api/v1/payments/{payment['id']}", lambda p: p["steps"]["card_number"] == "entering"
+        )
+        await phones.key("4111")
+
+        await run.kill()
+        await run.restart()
+
+        adopted = await poll(http, "/api/v1/agents/alice/call", lambda body: body["connected"])
+        assert adopted["id"] == call["id"] and adopted["payment_id"] is None
+        bridges = await phones.driver.rest.list_bridges()
+        names = {b["name"]: set(b["channels"]) for b in bridges}
+        assert not any(name.startswith("securepay/pay/") for name in names)
+        assert len(names[f"securepay/call/{call['id']}/alice"]) == 2
+        await request_payment(http, call["id"])
 
 
 @pytest.mark.fault
@@ -179,37 +204,19 @@ async def test_a_caller_a_killed_daemon_left_outside_any_bridge_reaches_the_fall
 ) -> None:
     """As if the daemon died after answering the caller and before bridging them: recovery
     rebuilds calls from bridges, so this caller is found by the restarted daemon's sweep."""
-    port = free_port()
-    config = daemon_config(tmp_path, asterisk, port)
-    first = await start_daemon(config)
-    second: asyncio.subprocess.Process | None = None
-    async with (
-        driven_phones(asterisk.ari) as phones,
-        aiohttp.ClientSession(f"http://127.0.0.1:{port}") as http,
-    ):
-        try:
-            await poll(http, "/api/v1/me", lambda _: True)
-            await phones.call_in("alice")
-            call = await poll(http, "/api/v1/agents/alice/call", lambda body: body["connected"])
-            first.send_signal(signal.SIGKILL)
-            await first.wait()
-            rest = phones.driver.rest
-            bridge = next(b for b in await rest.list_bridges() if b["name"].endswith(f"/{call['id']}/alice"))
-            caller = next(c for c in bridge["channels"] if c != f"{call['id']}-agent")
-            await rest.request("POST", f"/bridges/{bridge['id']}/removeChannel", [("channel", caller)])
+    async with call_through_a_daemon(asterisk, tmp_path) as run:
+        phones, call_id = run.phones, run.call["id"]
+        await run.kill()
+        rest = phones.driver.rest
+        bridge = next(b for b in await rest.list_bridges() if b["name"].endswith(f"/{call_id}/alice"))
+        caller = next(c for c in bridge["channels"] if c != f"{call_id}-agent")
+        await rest.request("POST", f"/bridges/{bridge['id']}/removeChannel", [("channel", caller)])
 
-            second = await start_daemon(config)
-            deadline = time.monotonic() + 15
-            released = False
-            while not released and time.monotonic() < deadline:
-                await asyncio.sleep(0.1)
-                released = phones.caller_reached_fallback and phones.agent_hung_up
-            assert released
-            assert not any(b["name"].startswith("securepay/") for b in await rest.list_bridges())
-        finally:
-            with contextlib.suppress(Exception):
-                await phones.hang_up_caller()
-            for process in (first, second):
-                if process is not None and process.returncode is None:
-                    process.send_signal(signal.SIGTERM)
-                    await asyncio.wait_for(process.wait(), 30)
+        await run.restart()
+        deadline = time.monotonic() + 15
+        released = False
+        while not released and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+            released = phones.caller_reached_fallback and phones.agent_hung_up
+        assert released
+        assert not any(b["name"].startswith("securepay/") for b in await rest.list_bridges())
