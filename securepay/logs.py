@@ -15,6 +15,8 @@ import logging
 import sys
 from datetime import UTC, datetime
 
+from aiohttp.http_exceptions import HttpProcessingError
+
 payment_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("payment_id", default=None)
 call_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("call_id", default=None)
 
@@ -41,6 +43,21 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False)
 
 
+class RawRequestFilter(logging.Filter):
+    """aiohttp logs a request it cannot parse with the raw line it choked on, and that line
+    can hold an agent's bearer token or whatever else a client sent: keep that a request
+    was refused and from where, drop the bytes (the client got its 400 already)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, HttpProcessingError):
+            record.msg = f"{record.getMessage()}: malformed request refused with {error.code}"
+            record.args = ()
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
 def configure(level: str = "info", fmt: str = "json") -> None:
     handler = logging.StreamHandler(sys.stderr)
     if fmt == "json":
@@ -51,3 +68,6 @@ def configure(level: str = "info", fmt: str = "json") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    server = logging.getLogger("aiohttp.server")
+    if not any(isinstance(f, RawRequestFilter) for f in server.filters):
+        server.addFilter(RawRequestFilter())
