@@ -24,14 +24,23 @@ StateNow = Callable[[], Message]
 """Builds a state when it is sent: a burst of events for one key writes the state once."""
 
 
+@dataclass(frozen=True)
+class SharedState:
+    """A state to keep under `key` for `ttl_s`, built by `build` when it goes out."""
+
+    key: str
+    build: StateNow
+    ttl_s: int
+
+
 class EventBus(Protocol):
     async def publish(self, channel: str, message: Message) -> None: ...
 
     def publish_soon(
-        self, channels: Sequence[str], message: Message, key: str, state: StateNow, ttl_s: int
+        self, channels: Sequence[str], message: Message, state: SharedState | None = None
     ) -> asyncio.Future[None]:
-        """Queue `message` for each of `channels`, then `state()` to keep under `key` (as
-        `remember`); done once sent. Publishes and `remember`s go out in call order."""
+        """Queue `message` for each of `channels`, then `state` if given (kept as `remember`
+        keeps it); done once sent. Publishes and `remember`s go out in call order."""
         ...
 
     def subscribe(
@@ -66,11 +75,12 @@ class InProcessBus:
             queue.put_nowait(message)
 
     def publish_soon(
-        self, channels: Sequence[str], message: Message, key: str, state: StateNow, ttl_s: int
+        self, channels: Sequence[str], message: Message, state: SharedState | None = None
     ) -> asyncio.Future[None]:
         for channel in channels:
             self._deliver(channel, message)
-        self._kept[key] = state()
+        if state is not None:
+            self._kept[state.key] = state.build()
         sent: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         sent.set_result(None)
         return sent
@@ -150,20 +160,21 @@ class RedisBus:
         await self._redis.publish(channel, json.dumps(message, separators=(",", ":")))
 
     def publish_soon(
-        self, channels: Sequence[str], message: Message, key: str, state: StateNow, ttl_s: int
+        self, channels: Sequence[str], message: Message, state: SharedState | None = None
     ) -> asyncio.Future[None]:
         text = json.dumps(message, separators=(",", ":"))
-        return self._queue([(channel, text) for channel in channels], key, state, ttl_s).sent
+        return self._queue([(channel, text) for channel in channels], state).sent
 
     async def remember(self, key: str, value: Message, ttl_s: int) -> None:
         """Queued like events: an agent's state never lands before an older one."""
-        await asyncio.shield(self._queue([], key, lambda: value, ttl_s).sent)
+        await asyncio.shield(self._queue([], SharedState(key, lambda: value, ttl_s)).sent)
 
-    def _queue(self, publishes: list[tuple[str, str]], key: str, state: StateNow, ttl_s: int) -> _Batch:
+    def _queue(self, publishes: list[tuple[str, str]], state: SharedState | None) -> _Batch:
         batch = self._batch()
         batch.publishes.extend(publishes)
-        batch.states.pop(key, None)  # the key moves behind any state queued before it
-        batch.states[key] = (state, ttl_s)
+        if state is not None:
+            batch.states.pop(state.key, None)  # the key moves behind any state queued before it
+            batch.states[state.key] = (state.build, state.ttl_s)
         return batch
 
     def _batch(self) -> _Batch:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from securepay.calls.registry import Call
-from securepay.events.bus import EventBus
+from securepay.events.bus import EventBus, SharedState
 from securepay.payments.model import Payment
 
 log = logging.getLogger("securepay.events")
@@ -25,6 +25,10 @@ log = logging.getLogger("securepay.events")
 SCHEMA = "securepay.event/2"
 """Version 2 (events-v2.schema.json) adds payment.entry and mode; see the README's Events."""
 STATE_TTL_S = 12 * 3600
+STATELESS_KINDS = frozenset({"payment.entry"})
+"""Events sent without the agent's shared state: a keystroke's event carries its field
+whole, so a panel that started from an older state is right again at the next key, and
+the step event that ends the field shares the state with it (bench/NOTES.md row 16)."""
 SETTLED_SEQ = 1_000_000
 """The seq of a result published after a restart: the run that published the payment's
 earlier events is gone with its counter, and no flow publishes this many events."""
@@ -67,6 +71,7 @@ class PaymentEvents:
         self._call = call
         self._seq = itertools.count(1)
         self._sent: asyncio.Future[None] | None = None
+        self._shared = SharedState(agent_state_key(payment.agent_id), self._state, STATE_TTL_S)
 
     async def publish(self, kind: str, **fields: Any) -> None:
         """Send the event once every event before it has gone out."""
@@ -78,14 +83,14 @@ class PaymentEvents:
 
         A step event must not hold up the caller's next prompt by its Redis round trip:
         the runner plays first, the panel follows. The event keeps its place in the order
-        and its timestamp. It goes out with the agent's shared state, built when sent.
+        and its timestamp. It goes out with the agent's shared state, built when sent
+        (but for STATELESS_KINDS).
         """
         payment = self._payment
         event = _event(payment, kind, next(self._seq), fields)
         channels = (agent_channel(payment.agent_id), payment_channel(payment.id))
-        self._sent = self._bus.publish_soon(
-            channels, event, agent_state_key(payment.agent_id), self._state, STATE_TTL_S
-        )
+        shared = None if kind in STATELESS_KINDS else self._shared
+        self._sent = self._bus.publish_soon(channels, event, shared)
         self._sent.add_done_callback(functools.partial(_report_failure, kind))
 
     async def flush(self) -> None:
