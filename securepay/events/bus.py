@@ -129,7 +129,7 @@ class _Batch:
 
     sent: asyncio.Future[None]
     publishes: list[tuple[str, str]] = field(default_factory=list)
-    states: dict[str, tuple[StateNow, int]] = field(default_factory=dict)
+    states: dict[str, SharedState] = field(default_factory=dict)
 
 
 class RedisBus:
@@ -152,7 +152,7 @@ class RedisBus:
         self._next: _Batch | None = None
         self._sender: asyncio.Task[None] | None = None
         self._unsent: list[tuple[str, str]] = []
-        self._unsent_states: dict[str, tuple[StateNow, int]] = {}
+        self._unsent_states: dict[str, SharedState] = {}
         """What Redis has not taken yet, to go ahead of the next batch."""
         self._retry: asyncio.TimerHandle | None = None
 
@@ -174,7 +174,7 @@ class RedisBus:
         batch.publishes.extend(publishes)
         if state is not None:
             batch.states.pop(state.key, None)  # the key moves behind any state queued before it
-            batch.states[state.key] = (state.build, state.ttl_s)
+            batch.states[state.key] = state
         return batch
 
     def _batch(self) -> _Batch:
@@ -194,8 +194,9 @@ class RedisBus:
                 async with self._redis.pipeline(transaction=False) as pipe:
                     for channel, text in publishes:
                         pipe.publish(channel, text)
-                    for key, (state, ttl_s) in states.items():
-                        pipe.set(key, json.dumps(state(), separators=(",", ":")), ex=ttl_s)
+                    for shared in states.values():
+                        state = json.dumps(shared.build(), separators=(",", ":"))
+                        pipe.set(shared.key, state, ex=shared.ttl_s)
                     await pipe.execute()
             except Exception as exc:  # every publisher waiting on the batch is told
                 self._keep_unsent(publishes, states)
@@ -212,7 +213,7 @@ class RedisBus:
         if self._unsent or self._unsent_states:
             self._retry = asyncio.get_running_loop().call_later(RETRY_S, self._batch)
 
-    def _keep_unsent(self, publishes: list[tuple[str, str]], states: dict[str, tuple[StateNow, int]]) -> None:
+    def _keep_unsent(self, publishes: list[tuple[str, str]], states: dict[str, SharedState]) -> None:
         dropped = len(publishes) - UNSENT_MAX
         if dropped > 0:
             log.warning("Redis has not answered for a while: %d oldest events dropped", dropped)
